@@ -1,0 +1,39 @@
+# Two commands run the platform and its tests on a fresh machine: `make run` and `make test`.
+# Everything they need is installed here: uv into .tools/, the workspace into .venv/ from uv.lock.
+
+SHELL := /bin/bash
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+PYTHON ?= python3
+export UV_PYTHON_PREFERENCE := system
+
+.PHONY: run test test-unit test-integration test-crossservice bench lock schemas token clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+.venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml)
+	$(UV) sync --frozen --all-packages
+	touch $@
+
+run: .venv/.synced
+	$(UV) run --frozen python -m leisure_infra.runner
+
+# Cross-service tests run once per broker kind; the rest once, on Tansu.
+test: .venv/.synced
+	$(UV) run --frozen pytest -m "not crossservice"
+	LEISURE_TEST_BROKER=tansu $(UV) run --frozen pytest -m crossservice
+	LEISURE_TEST_BROKER=mock $(UV) run --frozen pytest -m crossservice
+
+lock: $(UV)
+	$(UV) lock
+
+schemas: .venv/.synced
+	$(UV) run --frozen python -m leisure_contracts.schemas
+
+token: .venv/.synced
+	$(UV) run --frozen leisure-token $(ARGS)
+
+clean:
+	rm -rf .venv $(TOOLS) .local .pytest_cache

@@ -1,0 +1,23 @@
+from leisure_contracts.events.cards import CardIssued, CardRenewed, CardRevoked
+from leisure_contracts.events.venues import (
+    OfferPublished,
+    OfferUpdated,
+    OfferWithdrawn,
+    VenueClosed,
+    VenueRegistered,
+)
+from leisure_contracts.events.visits import RewardEarned, VisitCancelled, VisitRecorded
+
+__all__ = [
+    "CardIssued",
+    "CardRenewed",
+    "CardRevoked",
+    "OfferPublished",
+    "OfferUpdated",
+    "OfferWithdrawn",
+    "RewardEarned",
+    "VenueClosed",
+    "VenueRegistered",
+    "VisitCancelled",
+    "VisitRecorded",
+]

@@ -1,0 +1,63 @@
+"""Every published event type, and the decoding of a Kafka message back into an event."""
+
+import json
+
+from pydantic import ValidationError
+
+from leisure_contracts.base import Event
+from leisure_contracts.envelope import CloudEventAttributes, InvalidEnvelope
+from leisure_contracts.events import (
+    CardIssued,
+    CardRenewed,
+    CardRevoked,
+    OfferPublished,
+    OfferUpdated,
+    OfferWithdrawn,
+    RewardEarned,
+    VenueClosed,
+    VenueRegistered,
+    VisitCancelled,
+    VisitRecorded,
+)
+
+EVENT_CLASSES: tuple[type[Event], ...] = (
+    CardIssued,
+    CardRenewed,
+    CardRevoked,
+    VenueRegistered,
+    VenueClosed,
+    OfferPublished,
+    OfferUpdated,
+    OfferWithdrawn,
+    VisitRecorded,
+    VisitCancelled,
+    RewardEarned,
+)
+
+EVENTS_BY_TYPE: dict[str, type[Event]] = {cls.event_type(): cls for cls in EVENT_CLASSES}
+
+
+class UndecodableMessage(ValueError):
+    """A message that is not a valid event of a known type; `reason` says why, for the dead letter."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def decode(headers: dict[str, bytes | str] | list[tuple[str, bytes]], value: bytes) -> tuple[CloudEventAttributes, Event]:
+    try:
+        attributes = CloudEventAttributes.from_headers(headers)
+    except InvalidEnvelope as error:
+        raise UndecodableMessage(str(error)) from error
+    event_class = EVENTS_BY_TYPE.get(attributes.type)
+    if event_class is None:
+        raise UndecodableMessage(f"unknown event type {attributes.type!r}")
+    try:
+        data = json.loads(value)
+    except (TypeError, ValueError) as error:
+        raise UndecodableMessage(f"value is not JSON: {error}") from error
+    try:
+        return attributes, event_class.model_validate(data)
+    except ValidationError as error:
+        raise UndecodableMessage(f"{attributes.type} does not match its schema: {error}") from error
