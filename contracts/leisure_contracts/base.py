@@ -31,6 +31,11 @@ class Event(BaseModel):
         return f"{TYPE_PREFIX}.{cls.event_name}.v{cls.event_version}"
 
     @classmethod
+    def dataschema(cls) -> str:
+        """The CloudEvents `dataschema`: names the checked-in JSON Schema of this type."""
+        return f"urn:leisure-pass:schema:{cls.event_name}.v{cls.event_version}"
+
+    @classmethod
     def schema_file(cls) -> str:
         return f"{cls.event_name}.v{cls.event_version}.json"
 

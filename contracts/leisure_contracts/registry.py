@@ -10,9 +10,11 @@ from leisure_contracts.events import (
     CardIssued,
     CardRenewed,
     CardRevoked,
+    DistributorRegistered,
     OfferPublished,
     OfferUpdated,
     OfferWithdrawn,
+    ProgrammeDefined,
     RewardEarned,
     VenueClosed,
     VenueRegistered,
@@ -21,6 +23,8 @@ from leisure_contracts.events import (
 )
 
 EVENT_CLASSES: tuple[type[Event], ...] = (
+    ProgrammeDefined,
+    DistributorRegistered,
     CardIssued,
     CardRenewed,
     CardRevoked,

@@ -1,4 +1,5 @@
 from leisure_contracts.events.cards import CardIssued, CardRenewed, CardRevoked
+from leisure_contracts.events.programmes import DistributorRegistered, ProgrammeDefined
 from leisure_contracts.events.venues import (
     OfferPublished,
     OfferUpdated,
@@ -12,9 +13,11 @@ __all__ = [
     "CardIssued",
     "CardRenewed",
     "CardRevoked",
+    "DistributorRegistered",
     "OfferPublished",
     "OfferUpdated",
     "OfferWithdrawn",
+    "ProgrammeDefined",
     "RewardEarned",
     "VenueClosed",
     "VenueRegistered",

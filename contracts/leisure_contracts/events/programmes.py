@@ -1,0 +1,44 @@
+"""Programme and distributor events, emitted by issuance."""
+
+from pydantic import AwareDatetime, Field
+
+from leisure_contracts.base import Event
+from leisure_contracts.events.cards import DistributorKind, RewardRule
+from leisure_contracts.events.common import LocalizedText, RegionCode
+from leisure_contracts.topics import Topic
+
+
+class ProgrammeDefined(Event):
+    """A coordinator set up a programme: a culture card, a sport wristband, an activity pass."""
+
+    event_name = "programme.defined"
+    event_topic = Topic.PROGRAMMES
+    key_field = "programme_id"
+
+    programme_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    name: LocalizedText
+    home_region: RegionCode | None = Field(description="The region that runs it; none for a national programme")
+    minimum_age: int = Field(ge=0, le=120)
+    eligibility_criteria: list[str] = Field(description="Statements the worker confirms; no documents asked")
+    validity_months: int = Field(ge=1, le=60)
+    children_allowance: int = Field(ge=0, le=20)
+    escort_free: bool
+    accepted_in_all_regions: bool = Field(description="False: the card is accepted in its home region only")
+    participating_regions: list[RegionCode]
+    yearly_use_limit: int | None = Field(default=None, ge=1)
+    reward_rule: RewardRule | None = None
+    defined_at: AwareDatetime
+
+
+class DistributorRegistered(Event):
+    """An organisation that hands out cards joined a region's network."""
+
+    event_name = "distributor.registered"
+    event_topic = Topic.PROGRAMMES
+    key_field = "distributor_id"
+
+    distributor_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    name: LocalizedText = Field(description="The organisation's name, never a person's")
+    kind: DistributorKind
+    region: RegionCode
+    registered_at: AwareDatetime

@@ -1,0 +1,198 @@
+"""Bearer-token (JWT) authentication for the staff APIs.
+
+A token carries an opaque staff id (`sub`, never a name), a `role` and a scope: `region`,
+`organisation`, `venues`, or `national: true` with `region: null`. Locally: HS256 with a shared
+secret (`mint_token`, `leisure-token`); in production: RS256 from the identity provider's JWKS.
+
+Wiring: the app factory sets `app.state.token_verifier = TokenVerifier(AuthSettings(...))` once;
+routes declare `principal: Principal = Depends(require(Role.venue_staff))`; handlers check scope,
+e.g. `principal.require_venue(venue_id, action="record visits")`, as only they know which venue,
+region or organisation a request touches.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+
+import jwt
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+
+class Role(StrEnum):
+    distributor = "distributor"
+    venue_staff = "venue_staff"
+    coordinator = "coordinator"
+    stats_reader = "stats_reader"
+
+
+class Unauthenticated(HTTPException):
+    """401: no usable token; the client has to (re)authenticate."""
+
+    def __init__(self, detail: str, error: str | None = "invalid_token"):
+        challenge = f'Bearer error="{error}"' if error else "Bearer"  # RFC 6750 section 3
+        super().__init__(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+class Forbidden(HTTPException):
+    """403: a valid token whose role or scope does not cover the request."""
+
+    def __init__(self, detail: str):
+        super().__init__(403, detail)
+
+
+class Principal(BaseModel):
+    """Who is calling, built from verified claims."""
+
+    # Field names are the claim names, except `sub`; unrelated claims (exp, iss...) are ignored.
+    model_config = ConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True)
+
+    subject: str = Field(alias="sub", min_length=1, description="Opaque staff id")
+    role: Role
+    region: str | None = None
+    organisation: str | None = None
+    venues: tuple[str, ...] = ()
+    national: bool = False
+
+    @model_validator(mode="after")
+    def _scope_fits_role(self) -> "Principal":
+        # A token without the scope its role needs would fail every check confusingly later.
+        if self.national and (self.role not in (Role.coordinator, Role.stats_reader) or self.region):
+            raise ValueError("only coordinators and statistics readers can be national, with no region")
+        if self.role is Role.distributor and not (self.organisation and self.region):
+            raise ValueError("a distributor needs an organisation and a region")
+        if self.role is Role.venue_staff and not self.venues:
+            raise ValueError("venue staff need at least one venue")
+        if self.role in (Role.coordinator, Role.stats_reader) and not (self.national or self.region):
+            raise ValueError(f"a {self.role} needs a region or national scope")
+        return self
+
+    @property
+    def scope(self) -> str:
+        """The token's scope in words, for error messages."""
+        if self.national:
+            return "the whole country"
+        if self.role is Role.venue_staff:
+            return "venue " + ", ".join(self.venues)
+        if self.role is Role.distributor:
+            return f"organisation {self.organisation} in region {self.region}"
+        return f"region {self.region}"
+
+    def can_act_in_region(self, region: str | None) -> bool:
+        return self.national or (region is not None and region == self.region)
+
+    def can_act_for_venue(self, venue_id: object, region: str | None = None) -> bool:
+        """Venue staff: their own venues. A coordinator: any venue in its region (the venue's)."""
+        if self.role is Role.venue_staff:
+            return str(venue_id) in self.venues
+        return self.role is Role.coordinator and self.can_act_in_region(region)
+
+    def can_act_for_organisation(self, organisation: object, region: str | None = None) -> bool:
+        """A distributor: its own organisation. A coordinator: any organisation in its region."""
+        if self.role is Role.distributor:
+            return str(organisation) == self.organisation
+        return self.role is Role.coordinator and self.can_act_in_region(region)
+
+    def require_region(self, region: str, action: str = "act") -> None:
+        if not self.can_act_in_region(region):
+            raise Forbidden(f"this token is for {self.scope}; it cannot {action} in region {region}")
+
+    def require_venue(self, venue_id: object, region: str | None = None, action: str = "act") -> None:
+        if not self.can_act_for_venue(venue_id, region):
+            raise Forbidden(f"this token is for {self.scope}; it cannot {action} at venue {venue_id}")
+
+    def require_organisation(self, organisation: object, region: str | None = None,
+                             action: str = "act") -> None:
+        if not self.can_act_for_organisation(organisation, region):
+            raise Forbidden(f"this token is for {self.scope}; "
+                            f"it cannot {action} for organisation {organisation}")
+
+
+class AuthSettings(BaseModel):
+    # RFC 7518: an HS256 secret shorter than the hash (32 bytes) can be brute-forced.
+    jwt_secret: SecretStr | None = Field(default=None, min_length=32, description="HS256, local use")
+    jwks_url: str | None = Field(default=None, description="Identity provider's JWKS; RS256 if set")
+    issuer: str = "leisure-pass"
+    audience: str = "leisure-pass"
+    algorithms: list[str] | None = Field(default=None, description="Default RS256 with JWKS, else HS256")
+    leeway_seconds: float = Field(default=30, description="Clock skew tolerated on exp and iat")
+
+    @model_validator(mode="after")
+    def _has_a_key(self) -> "AuthSettings":
+        if not (self.jwt_secret or self.jwks_url):
+            raise ValueError("set jwt_secret (local HS256) or jwks_url (RS256)")
+        return self
+
+
+class TokenVerifier:
+    def __init__(self, settings: AuthSettings):
+        self.settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+        # Never HS256 when keys come from a JWKS: a public key must not double as an HMAC secret.
+        self._algorithms = settings.algorithms or (["RS256"] if self._jwks else ["HS256"])
+
+    def verify(self, token: str) -> Principal:
+        """The principal a token names, or Unauthenticated saying why not. May block on the JWKS."""
+        s = self.settings
+        try:
+            key = (self._jwks.get_signing_key_from_jwt(token).key if self._jwks
+                   else s.jwt_secret.get_secret_value())
+            claims = jwt.decode(token, key, algorithms=self._algorithms, issuer=s.issuer,
+                                audience=s.audience, leeway=s.leeway_seconds,
+                                options={"require": ["exp", "iss", "aud", "sub", "role"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("token expired; get a new one") from None
+        except jwt.PyJWKClientConnectionError as error:  # our outage, not the caller's fault
+            raise HTTPException(503, "cannot fetch the token signing keys; retry shortly") from error
+        except jwt.PyJWTError as error:
+            raise Unauthenticated(f"invalid token: {error}") from None
+        try:
+            return Principal.model_validate(claims)
+        except ValidationError as error:
+            raise Unauthenticated(f"invalid token: {explain(error)}") from None
+
+
+def explain(error: ValidationError) -> str:
+    """A validation error in one line, e.g. "role: Input should be 'distributor', …"."""
+    return "; ".join(": ".join([*map(str, e["loc"]), e["msg"].removeprefix("Value error, ")])
+                     for e in error.errors())
+
+
+_bearer = HTTPBearer(auto_error=False, description="JWT from the identity provider, or leisure-token")
+
+
+def require(*roles: Role) -> Callable[..., Principal]:
+    """A dependency yielding the caller's Principal if its role is one of `roles` (any role if none)."""
+    allowed = tuple(roles) or tuple(Role)
+
+    # A plain `def` on purpose: a JWKS fetch blocks, so FastAPI runs this in its threadpool.
+    def principal(request: Request,
+                  credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+        if credentials is None:
+            if request.headers.get("Authorization"):
+                raise Unauthenticated("malformed Authorization header: expected 'Bearer <token>'", None)
+            raise Unauthenticated("no bearer token: send 'Authorization: Bearer <token>'", None)
+        verifier: TokenVerifier = request.app.state.token_verifier  # set by the app factory
+        caller = verifier.verify(credentials.credentials)
+        if caller.role not in allowed:
+            raise Forbidden(f"this endpoint is for {' or '.join(allowed)}; "
+                            f"the token's role is {caller.role}")
+        return caller
+
+    return principal
+
+
+def mint_token(settings: AuthSettings, role: Role | str, subject: str, region: str | None = None,
+               organisation: object | None = None, venues: Iterable[object] = (),
+               national: bool = False, ttl_seconds: int = 3600) -> str:
+    """An HS256 token for local use and tests; production tokens come from the identity provider."""
+    if settings.jwt_secret is None:
+        raise ValueError("minting a token needs jwt_secret")
+    principal = Principal(subject=subject, role=role, region=region,
+                          organisation=None if organisation is None else str(organisation),
+                          venues=tuple(str(venue) for venue in venues), national=national)
+    now = int(time.time())
+    claims = principal.model_dump(mode="json", by_alias=True) | {
+        "iss": settings.issuer, "aud": settings.audience, "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")

@@ -1,0 +1,44 @@
+"""Prometheus metrics every service has. Each app gets its own registry, so several apps can live
+in one test process; labels never carry a card number or an event id."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+PREFIX = "leisure"
+
+
+class RuntimeMetrics:
+    def __init__(self, service_name: str, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        labels = {"service": service_name}
+        self.http_requests = Counter(
+            f"{PREFIX}_http_requests_total", "HTTP requests by route template and status",
+            ["method", "route", "status"], registry=self.registry,
+        ).labels
+        self.http_duration = Histogram(
+            f"{PREFIX}_http_request_duration_seconds", "HTTP request latency by route template",
+            ["method", "route"], registry=self.registry,
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        ).labels
+        self.events_published = Counter(
+            f"{PREFIX}_events_published_total", "Events the outbox relay published, by type",
+            ["type"], registry=self.registry,
+        ).labels
+        self.events_consumed = Counter(
+            f"{PREFIX}_events_consumed_total",
+            "Events a consumer applied (outcome=applied) or had already applied (outcome=duplicate)",
+            ["consumer", "type", "outcome"], registry=self.registry,
+        ).labels
+        self.dead_letters = Counter(
+            f"{PREFIX}_dead_letters_total", "Messages sent to a dead-letter topic",
+            ["consumer", "topic"], registry=self.registry,
+        ).labels
+        self.outbox_backlog = Gauge(
+            f"{PREFIX}_outbox_backlog_events", "Stored events not yet published", registry=self.registry,
+        )
+        self.consumer_lag_seconds = Gauge(
+            f"{PREFIX}_consumer_lag_seconds", "Age of the newest event a consumer applied when it applied it",
+            ["consumer"], registry=self.registry,
+        ).labels
+        self.info = Gauge(f"{PREFIX}_service_info", "Always 1; carries the service name",
+                          list(labels), registry=self.registry)
+        self.info.labels(**labels).set(1)

@@ -1,0 +1,184 @@
+"""The transactional outbox relay: publishes the event store to Kafka, in order, at least once.
+
+Why it reads by (transaction id, position) and not by position alone: positions come from a
+sequence handed out before commit, so a transaction can commit after a later position is already
+visible. A reader that remembered "last position seen" would skip it for ever. The relay therefore
+reads only rows whose transaction id is below the oldest transaction still running
+(`pg_snapshot_xmin`), in (transaction id, position) order: every row before that point has
+committed or never will, so nothing can appear behind the checkpoint.
+
+LISTEN/NOTIFY only wakes the relay; polling covers a lost notification. One relay per database
+publishes at a time (a session advisory lock), so scaled-out instances stand by.
+"""
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from leisure_contracts.envelope import CloudEventAttributes
+from leisure_contracts.registry import EVENTS_BY_TYPE
+from leisure_runtime.logging import get_logger
+from leisure_runtime.metrics import RuntimeMetrics
+
+log = get_logger(__name__)
+
+_RELAY_LOCK = 0x4C50_524C
+_NEXT_BATCH = """
+SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, event_id, event_type,
+       partition_key, data::text AS data, recorded_at
+FROM events
+WHERE (transaction_id, position) > ($1::text::xid8, $2)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id, position
+LIMIT $3
+"""
+_FROM_POSITION = """
+SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, event_id, event_type,
+       partition_key, data::text AS data, recorded_at
+FROM events
+WHERE position >= $1 AND (transaction_id, position) > ($2::text::xid8, $3)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id, position
+LIMIT $4
+"""
+_BACKLOG = """
+SELECT count(*) FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)
+"""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    transaction_id: int = 0
+    position: int = 0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        *,
+        source: str,
+        metrics: RuntimeMetrics,
+        name: str = "kafka",
+        batch_size: int = 1_000,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._source = source
+        self._metrics = metrics
+        self._name = name
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Publish until cancelled; retries after a broker or database failure."""
+        while True:
+            try:
+                async with self._pool.acquire() as listener:
+                    await self._hold_relay_lock(listener)
+                    await listener.add_listener("events_appended", self._on_notify)
+                    try:
+                        await self._publish_loop()
+                    finally:
+                        await listener.remove_listener("events_appended", self._on_notify)
+                        await listener.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                await asyncio.sleep(self._poll_interval)
+
+    async def _hold_relay_lock(self, conn: asyncpg.Connection) -> None:
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK):
+            await asyncio.sleep(self._poll_interval)
+
+    def _on_notify(self, *_args) -> None:
+        self._wake.set()
+
+    async def _publish_loop(self) -> None:
+        while True:
+            self._wake.clear()
+            while await self.publish_pending() == self._batch_size:
+                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+
+    async def publish_pending(self) -> int:
+        """Publish the next batch of committed events after the checkpoint; return how many."""
+        async with self._pool.acquire() as conn:
+            checkpoint = await self._checkpoint(conn)
+            rows = await conn.fetch(
+                _NEXT_BATCH, str(checkpoint.transaction_id), checkpoint.position, self._batch_size
+            )
+            if not rows:
+                self._metrics.outbox_backlog.set(0)
+                return 0
+            await self._publish(rows)
+            last = rows[-1]
+            await conn.execute(
+                """INSERT INTO outbox_checkpoint (relay, transaction_id, position, updated_at)
+                   VALUES ($1, $2::text::xid8, $3, now())
+                   ON CONFLICT (relay) DO UPDATE
+                   SET transaction_id = excluded.transaction_id, position = excluded.position,
+                       updated_at = excluded.updated_at""",
+                self._name, str(last["transaction_id"]), last["position"],
+            )
+            backlog = 0
+            if len(rows) == self._batch_size:
+                backlog = await conn.fetchval(_BACKLOG, str(last["transaction_id"]), last["position"])
+            self._metrics.outbox_backlog.set(backlog)
+            return len(rows)
+
+    async def republish_from(self, position: int) -> int:
+        """Publish again every committed event from `position` on, for a broker that lost its log.
+        Leaves the checkpoint alone: consumers dedupe by event id, so repeats are harmless."""
+        published = 0
+        after = Checkpoint()
+        async with self._pool.acquire() as conn:
+            while rows := await conn.fetch(
+                _FROM_POSITION, position, str(after.transaction_id), after.position, self._batch_size
+            ):
+                await self._publish(rows)
+                published += len(rows)
+                after = Checkpoint(rows[-1]["transaction_id"], rows[-1]["position"])
+        log.info("republished events", from_position=position, count=published)
+        return published
+
+    async def _checkpoint(self, conn: asyncpg.Connection) -> Checkpoint:
+        row = await conn.fetchrow(
+            "SELECT transaction_id::text::bigint AS transaction_id, position "
+            "FROM outbox_checkpoint WHERE relay = $1",
+            self._name,
+        )
+        return Checkpoint(row["transaction_id"], row["position"]) if row else Checkpoint()
+
+    async def _publish(self, rows: list[asyncpg.Record]) -> None:
+        # Sends are queued in order and awaited together: the producer batches them, and per
+        # partition they are written in the order sent.
+        deliveries = []
+        for row in rows:
+            event_class = EVENTS_BY_TYPE[row["event_type"]]
+            headers = self._headers(row["event_id"], row["event_type"], row["stream_id"],
+                                    row["recorded_at"], event_class.dataschema())
+            deliveries.append(await self._producer.send(
+                event_class.event_topic.value,
+                value=row["data"].encode(),
+                key=row["partition_key"].encode(),
+                headers=headers,
+            ))
+        await asyncio.gather(*deliveries)
+        for row in rows:
+            self._metrics.events_published(row["event_type"]).inc()
+
+    def _headers(self, event_id, event_type: str, subject: str, time: datetime, dataschema: str):
+        return CloudEventAttributes(
+            id=event_id, source=self._source, type=event_type, subject=subject, time=time,
+            dataschema=dataschema,
+        ).to_headers()

@@ -1,0 +1,118 @@
+"""The idempotent consumer applies each event once, whatever is redelivered or republished, and
+sends what it cannot read to the dead-letter topic with the reason."""
+
+import asyncio
+from uuid import uuid4
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from leisure_contracts.events import CardRenewed
+from leisure_contracts.topics import Topic, dead_letter_topic
+from leisure_runtime.consumer import IdempotentConsumer
+from leisure_runtime.event_store import EventStore
+from leisure_runtime.metrics import RuntimeMetrics
+
+pytestmark = pytest.mark.integration
+store = EventStore()
+
+
+async def count_renewal(conn, _attributes, event: CardRenewed) -> None:
+    await conn.execute(
+        "INSERT INTO renewals_seen (card_id, renewals) VALUES ($1, 1) "
+        "ON CONFLICT (card_id) DO UPDATE SET renewals = renewals_seen.renewals + 1",
+        event.card_id,
+    )
+
+
+@pytest.fixture
+async def read_model(pool):
+    await pool.execute("CREATE TABLE renewals_seen (card_id uuid PRIMARY KEY, renewals integer NOT NULL)")
+    return pool
+
+
+async def renewals(pool, cards) -> dict:
+    rows = await pool.fetch("SELECT card_id, renewals FROM renewals_seen WHERE card_id = ANY($1::uuid[])", cards)
+    return {r["card_id"]: r["renewals"] for r in rows}
+
+
+async def eventually(check, timeout: float = 30):
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.2)
+
+
+async def test_redelivery_and_republish_change_nothing_and_bad_messages_are_dead_lettered(
+    read_model, kafka_broker, start_relay, stop_relay, read_topic, kafka_test_consumer_settings, renewal
+):
+    pool = read_model
+    cards = [uuid4(), uuid4()]
+    async with pool.acquire() as conn:
+        for card in cards:
+            await store.append(conn, f"card-{card}", 0, [renewal(card, n) for n in range(3)])
+    relay, producer, relay_task = await start_relay(pool, f"relay-{uuid4().hex[:8]}")
+
+    name = f"test-consumer-{uuid4().hex[:8]}"
+    consumer = IdempotentConsumer(name, [Topic.CARDS.value], {CardRenewed: count_renewal})
+    metrics = RuntimeMetrics("test")
+    broker = KafkaBroker(kafka_broker.bootstrap_servers)
+    consumer.subscribe(broker, pool, metrics, **kafka_test_consumer_settings)
+    await broker.start()
+    try:
+        expected = {cards[0]: 3, cards[1]: 3}
+
+        async def all_applied():
+            return await renewals(pool, cards) == expected
+
+        await eventually(all_applied)
+
+        # A republish from the start puts every event on the topic again, at new offsets.
+        republished = await relay.republish_from(0)
+        assert republished == 6
+
+        async def duplicates_seen():
+            sample = metrics.events_consumed(name, CardRenewed.event_type(), "duplicate")
+            return sample._value.get() >= 6
+
+        await eventually(duplicates_seen)
+        assert await renewals(pool, cards) == expected
+
+        # The same record handed to the consumer twice more: still applied once.
+        [record] = [r for r in await read_topic(Topic.CARDS.value)
+                    if dict(r.headers)["ce_subject"].decode() == f"card-{cards[0]}"][:1]
+        await consumer.handle(record, pool, broker, metrics)
+        await consumer.handle(record, pool, broker, metrics)
+        assert await renewals(pool, cards) == expected
+
+        # A malformed message goes to the dead-letter topic with its reason; the consumer goes on.
+        bad_id = str(uuid4())
+        raw = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap_servers)
+        await raw.start()
+        await raw.send_and_wait(Topic.CARDS.value, b"{not json", key=b"bad", headers=[
+            ("ce_specversion", b"1.0"), ("ce_id", bad_id.encode()), ("ce_source", b"/test"),
+            ("ce_type", CardRenewed.event_type().encode()),
+        ])
+        await raw.stop()
+        async with pool.acquire() as conn:
+            await store.append(conn, f"card-{cards[0]}", 3, [renewal(cards[0], 9)])
+
+        async def dead_lettered():
+            return [r for r in await read_topic(dead_letter_topic(Topic.CARDS.value))
+                    if dict(r.headers).get("dlq_consumer") == name.encode()]
+
+        await eventually(dead_lettered)
+        [dead] = await dead_lettered()
+        headers = dict(dead.headers)
+        assert b"not JSON" in headers["dlq_reason"]
+        assert headers["ce_id"] == bad_id.encode()
+        assert headers["dlq_topic"] == Topic.CARDS.value.encode()
+        assert dead.value == b"{not json"
+
+        async def went_on():
+            return (await renewals(pool, cards))[cards[0]] == 4
+
+        await eventually(went_on)
+    finally:
+        await broker.stop()
+        await stop_relay(producer, relay_task)

@@ -1,0 +1,91 @@
+"""Issuing a card: the holder's background becomes statistics, never identity."""
+
+import calendar
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from leisure_contracts.events import CardIssued, DistributorRegistered, ProgrammeDefined
+from leisure_contracts.events.cards import AgeBand, Gender, HolderBackground, LifeSituation, MotherTongue
+from leisure_contracts.events.common import PostalCode
+from leisure_runtime.errors import Rejected
+
+_AGE_BANDS = ((18, AgeBand.UNDER_18), (25, AgeBand.AGE_18_24), (35, AgeBand.AGE_25_34),
+              (45, AgeBand.AGE_35_44), (55, AgeBand.AGE_45_54), (65, AgeBand.AGE_55_64),
+              (75, AgeBand.AGE_65_74))
+
+
+class BackgroundAsTold(BaseModel):
+    """The background as the worker records it; only the age band of `age` is kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    age: int = Field(ge=0, le=120, description="Years; stored only as an age band")
+    gender: Gender
+    mother_tongue: MotherTongue
+    life_situation: LifeSituation
+    postal_code: PostalCode
+    children_under_16: int = Field(default=0, ge=0, le=20)
+
+
+class IssueCard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    programme_id: str
+    criteria_confirmed: list[str] = Field(default_factory=list)
+    background: BackgroundAsTold
+
+
+def age_band(age: int) -> AgeBand:
+    return next((band for limit, band in _AGE_BANDS if age < limit), AgeBand.AGE_75_PLUS)
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def issue_card(
+    programme: ProgrammeDefined,
+    distributor: DistributorRegistered,
+    command: IssueCard,
+    *,
+    card_id: UUID,
+    card_number: str,
+    now: datetime,
+) -> CardIssued:
+    told = command.background
+    if told.age < programme.minimum_age:
+        raise Rejected("below_minimum_age",
+                       f"the programme is for people aged {programme.minimum_age} or over")
+    unconfirmed = [c for c in programme.eligibility_criteria if c not in command.criteria_confirmed]
+    if unconfirmed:
+        raise Rejected("criteria_not_confirmed",
+                       "confirm every eligibility criterion of the programme: " + "; ".join(unconfirmed))
+    home_region = distributor.region
+    accepted = sorted(set(programme.participating_regions) | {home_region}) \
+        if programme.accepted_in_all_regions else [home_region]
+    valid_from = now.date()
+    return CardIssued(
+        card_id=card_id,
+        card_number=card_number,
+        programme_id=programme.programme_id,
+        distributor_id=distributor.distributor_id,
+        distributor_kind=distributor.kind,
+        home_region=home_region,
+        accepted_regions=accepted,
+        valid_from=valid_from,
+        valid_until=add_months(valid_from, programme.validity_months) - timedelta(days=1),
+        children_allowance=programme.children_allowance,
+        escort_free=programme.escort_free,
+        yearly_use_limit=programme.yearly_use_limit,
+        reward_rule=programme.reward_rule,
+        background=HolderBackground(
+            age_band=age_band(told.age), gender=told.gender, mother_tongue=told.mother_tongue,
+            life_situation=told.life_situation, postal_code=told.postal_code,
+            children_under_16=told.children_under_16,
+        ),
+        issued_at=now,
+    )
