@@ -159,7 +159,7 @@ async def _database_reachable(pool: asyncpg.Pool) -> bool:
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
             return await pool.fetchval("SELECT 1") == 1
-    except (OSError, asyncpg.PostgresError, TimeoutError):
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
         return False
 
 

@@ -1,0 +1,63 @@
+from datetime import date, datetime, timezone
+from uuid import uuid4
+
+import pytest
+
+from issuance.domain.cards import IssueCard, add_months, age_band, issue_card
+from leisure_contracts.events import DistributorRegistered, ProgrammeDefined
+from leisure_runtime.errors import Rejected
+
+NOW = datetime(2026, 1, 31, 9, 0, tzinfo=timezone.utc)
+PROGRAMME = ProgrammeDefined(
+    programme_id="sport-wristband", name={"fi": "Liikuntaranneke"}, home_region="varsinais-suomi",
+    minimum_age=18, eligibility_criteria=["Receives basic social assistance"], validity_months=1,
+    children_allowance=0, escort_free=False, accepted_in_all_regions=False,
+    participating_regions=["varsinais-suomi"], defined_at=NOW,
+)
+DISTRIBUTOR = DistributorRegistered(distributor_id="turku-social-office", name={"fi": "Sosiaalitoimisto"},
+                                    kind="social_office", region="varsinais-suomi", registered_at=NOW)
+
+
+def command(age=30, confirmed=("Receives basic social assistance",)):
+    return IssueCard(programme_id="sport-wristband", criteria_confirmed=list(confirmed), background={
+        "age": age, "gender": "not_told", "mother_tongue": "somali", "life_situation": "unemployed",
+        "postal_code": "20100", "children_under_16": 0})
+
+
+@pytest.mark.parametrize("age, band", [(0, "under_18"), (17, "under_18"), (18, "18_24"), (24, "18_24"),
+                                       (25, "25_34"), (64, "55_64"), (74, "65_74"), (75, "75_plus"),
+                                       (120, "75_plus")])
+def test_only_the_age_band_is_kept(age, band):
+    assert age_band(age) == band
+
+
+def test_a_card_carries_what_other_services_need():
+    card = issue_card(PROGRAMME, DISTRIBUTOR, command(), card_id=uuid4(), card_number="682290613368", now=NOW)
+    assert card.home_region == "varsinais-suomi"
+    assert card.accepted_regions == ["varsinais-suomi"]
+    assert card.valid_from == date(2026, 1, 31)
+    assert card.valid_until == date(2026, 2, 27)  # one month from 31 January, the day before 28 February
+    assert card.background.age_band == "25_34"
+    assert "age" not in card.background.model_dump()
+
+
+def test_below_the_minimum_age_is_refused():
+    with pytest.raises(Rejected) as refused:
+        issue_card(PROGRAMME, DISTRIBUTOR, command(age=17), card_id=uuid4(), card_number="682290613368", now=NOW)
+    assert refused.value.code == "below_minimum_age"
+    assert "18 or over" in refused.value.message
+
+
+def test_an_unconfirmed_criterion_is_refused_and_named():
+    with pytest.raises(Rejected) as refused:
+        issue_card(PROGRAMME, DISTRIBUTOR, command(confirmed=()), card_id=uuid4(),
+                   card_number="682290613368", now=NOW)
+    assert refused.value.code == "criteria_not_confirmed"
+    assert "Receives basic social assistance" in refused.value.message
+
+
+def test_months_are_added_to_the_calendar():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2026, 11, 15), 12) == date(2027, 11, 15)
+    assert add_months(date(2026, 12, 1), 1) == date(2027, 1, 1)

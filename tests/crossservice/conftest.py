@@ -1,0 +1,37 @@
+import socket
+
+import pytest
+
+from leisure_infra.services import SERVICES, ServiceProcess, ServiceSpec, service_environment, wait_until_ready
+
+TEST_TIMINGS = {
+    "KAFKA_SESSION_TIMEOUT_MS": "3000",
+    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    "RELAY_POLL_INTERVAL_SECONDS": "0.2",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def platform(kafka_broker, database_factory, tmp_path_factory):
+    """All four services as separate processes on free ports, each with a fresh database."""
+    logs = tmp_path_factory.mktemp("service-logs")
+    processes = {}
+    for spec in SERVICES:
+        spec = ServiceSpec(spec.name, free_port())
+        environment = service_environment(spec, database_factory(), kafka_broker.bootstrap_servers,
+                                          kafka_broker.supports_idempotence, TEST_TIMINGS)
+        processes[spec.name] = ServiceProcess(spec, environment, logs / f"{spec.name}.log")
+    try:
+        for process in processes.values():
+            process.start()
+        wait_until_ready(list(processes.values()))
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
