@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from leisure_infra import kafka_testing
+from leisure_infra import kafka_testing, service_testing
 from leisure_infra.brokers import create_platform_topics, start_broker
 from leisure_infra.postgres import PostgresServer, unique_database_name
 
@@ -66,3 +66,21 @@ def fresh_database(postgres_server):
     name = unique_database_name()
     yield postgres_server.create_database(name)
     postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def service_settings(database_factory, kafka_broker):
+    """`service_settings("usage")`: settings for a service on a fresh database and the test broker."""
+
+    def settings(service_name: str, **overrides):
+        return service_testing.settings_for_test(service_name, database_factory(), kafka_broker.bootstrap_servers,
+                                             kafka_broker.supports_idempotence, **overrides)
+
+    return settings
+
+
+@pytest.fixture(scope="session")
+def publish_events(kafka_broker):
+    """`await publish_events([event, …])`: other services' events, on their topics as their relays put them."""
+    return functools.partial(service_testing.publish_events, kafka_broker.bootstrap_servers,
+                             idempotent=kafka_broker.supports_idempotence)

@@ -17,14 +17,17 @@ from pathlib import Path
 from leisure_contracts.topics import PARTITIONS, all_topics
 from leisure_infra import demo
 from leisure_infra.postgres import PostgresServer
-from leisure_infra.services import SERVICES, ServiceProcess, service_environment, wait_until_ready
+from leisure_infra.services import SERVICES, ServiceProcess, ServiceSpec, service_environment, wait_until_ready
 from leisure_infra.brokers import create_topics
 from leisure_infra.tansu import TansuBroker
 from leisure_runtime.auth import AuthSettings, Role, mint_token
 from leisure_runtime.settings import ServiceSettings
 
 STATE_DIR = Path(os.environ.get("LEISURE_STATE_DIR", ".local"))
-BROKER_PORT = 9092
+BROKER_PORT = int(os.environ.get("LEISURE_KAFKA_PORT", "9092"))
+FIRST_SERVICE_PORT = int(os.environ.get("LEISURE_FIRST_PORT", str(SERVICES[0].port)))
+DATABASE_PREFIX = os.environ.get("LEISURE_DATABASE_PREFIX", "leisure")
+SPECS = tuple(ServiceSpec(spec.name, FIRST_SERVICE_PORT + n) for n, spec in enumerate(SERVICES))
 
 
 def main() -> int:
@@ -42,8 +45,8 @@ def main() -> int:
         asyncio.run(create_topics(bootstrap, all_topics(), PARTITIONS))
 
         processes = []
-        for spec in SERVICES:
-            database = f"leisure_{spec.name}"
+        for spec in SPECS:
+            database = f"{DATABASE_PREFIX}_{spec.name}"
             # The local broker forgets its log on stop, so the demo databases start afresh too.
             postgres.recreate_database(database)
             environment = service_environment(spec, postgres.dsn(database), bootstrap, idempotent)
@@ -55,7 +58,7 @@ def main() -> int:
         wait_until_ready(processes, timeout=60)
 
         auth = AuthSettings(jwt_secret=ServiceSettings.model_fields["jwt_secret"].default)
-        loaded = demo.load(SERVICES[0].url, auth)
+        loaded = demo.load({spec.name: spec.url for spec in SPECS}, auth)
         _print_welcome(auth, loaded, logs)
         while not stop_requested.is_set():
             for process in processes:
@@ -85,7 +88,7 @@ def _print_welcome(auth: AuthSettings, loaded: dict[str, int], logs: Path) -> No
                                               ttl_seconds=12 * 3600),
     }
     print("\nLeisure Pass is running.\n")
-    for spec in SERVICES:
+    for spec in SPECS:
         print(f"  {spec.name:<9} {spec.url}/docs   metrics: {spec.url}/metrics")
     print(f"\nDemo data: {loaded}. Service logs: {logs}/\n\nTokens (valid 12 h):")
     for role, token in tokens.items():

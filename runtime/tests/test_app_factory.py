@@ -3,14 +3,13 @@
 import json
 import logging
 
-import httpx
 import pytest
 from fastapi import APIRouter
 
+from leisure_infra.service_testing import running_app, settings_for_test
 from leisure_infra.tansu import TansuBroker
 from leisure_runtime.app import ServiceDefinition, create_service_app
 from leisure_runtime.logging import get_logger
-from leisure_runtime.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
 probe = APIRouter()
@@ -23,25 +22,15 @@ async def probe_route(item_id: str) -> dict:
 
 
 def app_for(database_url: str, bootstrap_servers: str):
-    settings = ServiceSettings(service_name="probe", database_url=database_url,
-                               kafka_bootstrap_servers=bootstrap_servers, kafka_idempotent_producer=False)
+    settings = settings_for_test("probe", database_url, bootstrap_servers, idempotent=False)
     return create_service_app(ServiceDefinition(settings=settings, title="probe", description="probe",
                                                 routers=[probe]))
-
-
-async def serve(app):
-    """Runs the app's lifespan and gives a client for it."""
-    lifespan = app.router.lifespan_context(app)
-    await lifespan.__aenter__()
-    return lifespan, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://probe")
 
 
 async def test_ready_answers_503_naming_what_is_unreachable(database_factory, postgres_server, tmp_path):
     database_url = database_factory()
     with TansuBroker(tmp_path) as broker:
-        app = app_for(database_url, broker.bootstrap_servers)
-        lifespan, client = await serve(app)
-        try:
+        async with running_app(app_for(database_url, broker.bootstrap_servers)) as client:
             ready = await client.get("/ready")
             assert ready.status_code == 200
             assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
@@ -51,44 +40,36 @@ async def test_ready_answers_503_naming_what_is_unreachable(database_factory, po
             assert not_ready.status_code == 503
             assert not_ready.json()["checks"] == {"database": "ok", "broker": "unreachable"}
             assert (await client.get("/health")).status_code == 200
-        finally:
-            await lifespan.__aexit__(None, None, None)
 
 
 async def test_database_loss_makes_the_service_not_ready(database_factory, postgres_server, kafka_broker):
     database_url = database_factory()
-    app = app_for(database_url, kafka_broker.bootstrap_servers)
-    lifespan, client = await serve(app)
-    try:
+    async with running_app(app_for(database_url, kafka_broker.bootstrap_servers)) as client:
         assert (await client.get("/ready")).status_code == 200
         postgres_server.drop_database(database_url.rsplit("/", 1)[-1].split("?")[0])
         not_ready = await client.get("/ready")
         assert not_ready.status_code == 503
         assert not_ready.json()["checks"]["database"] == "unreachable"
-    finally:
-        await lifespan.__aexit__(None, None, None)
 
 
 async def test_every_log_line_of_a_request_carries_its_id_and_metrics_use_the_route_template(
     database_factory, kafka_broker, capsys
 ):
-    app = app_for(database_factory(), kafka_broker.bootstrap_servers)
-    lifespan, client = await serve(app)
     try:
-        capsys.readouterr()
-        response = await client.get("/v1/probe/42", headers={"X-Request-ID": "req-123"})
-        assert response.headers["x-request-id"] == "req-123"
-        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-        probing = [line for line in lines if line.get("message") == "probing"]
-        assert probing and probing[0]["request_id"] == "req-123"
-        assert probing[0]["service"] == "probe" and probing[0]["level"] == "info"
+        async with running_app(app_for(database_factory(), kafka_broker.bootstrap_servers)) as client:
+            capsys.readouterr()
+            response = await client.get("/v1/probe/42", headers={"X-Request-ID": "req-123"})
+            assert response.headers["x-request-id"] == "req-123"
+            lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+            probing = [line for line in lines if line.get("message") == "probing"]
+            assert probing and probing[0]["request_id"] == "req-123"
+            assert probing[0]["service"] == "probe" and probing[0]["level"] == "info"
 
-        generated = (await client.get("/v1/probe/43")).headers["x-request-id"]
-        assert generated and generated != "req-123"
+            generated = (await client.get("/v1/probe/43")).headers["x-request-id"]
+            assert generated and generated != "req-123"
 
-        metrics = (await client.get("/metrics")).text
-        assert 'leisure_http_requests_total{method="GET",route="/v1/probe/{item_id}",status="200"} 2.0' in metrics
-        assert "/v1/probe/42" not in metrics
+            metrics = (await client.get("/metrics")).text
+            assert 'leisure_http_requests_total{method="GET",route="/v1/probe/{item_id}",status="200"} 2.0' in metrics
+            assert "/v1/probe/42" not in metrics
     finally:
-        await lifespan.__aexit__(None, None, None)
         logging.getLogger().handlers = []

@@ -1,20 +1,8 @@
-import socket
-
 import pytest
 
+from leisure_infra.service_testing import TEST_TIMINGS
 from leisure_infra.services import SERVICES, ServiceProcess, ServiceSpec, service_environment, wait_until_ready
-
-TEST_TIMINGS = {
-    "KAFKA_SESSION_TIMEOUT_MS": "3000",
-    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-    "RELAY_POLL_INTERVAL_SECONDS": "0.2",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from leisure_infra.tansu import free_port
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,4 @@
-"""Demo data for `make run`, loaded through the services' own APIs as staff would enter it.
-
-One programme of each model in DESIGN.md (culture card, sport wristband, activity pass), the
+"""Issuance demo data: one programme of each model in DESIGN.md (culture card, sport wristband, activity pass), the
 distributors that hand them out, and cards with varied holder backgrounds. No personal data:
 backgrounds are statistics only.
 """
@@ -81,31 +79,32 @@ def _background(rng: random.Random) -> dict:
     }
 
 
-def load(issuance_url: str, auth: AuthSettings) -> dict[str, int]:
-    """Load the demo through the issuance API; return how many of each thing were created."""
+def load(issuance_url: str, auth: AuthSettings, summary: dict[str, int]) -> list[dict]:
+    """Define the programmes and distributors, issue the cards; return the CardIssued bodies."""
     rng = random.Random(2026)
     coordinators = {region: mint_token(auth, Role.coordinator, f"demo-coordinator-{region}", region=region)
                     for region in REGIONS}
     with httpx.Client(base_url=issuance_url, timeout=10) as client:
         for programme in PROGRAMMES:
-            _post(client, "/v1/programmes", programme, coordinators[programme["home_region"]])
+            post(client, "/v1/programmes", programme, coordinators[programme["home_region"]])
         for distributor in DISTRIBUTORS:
-            _post(client, "/v1/distributors", distributor, coordinators[distributor["region"]])
+            post(client, "/v1/distributors", distributor, coordinators[distributor["region"]])
         regions = {d["distributor_id"]: d["region"] for d in DISTRIBUTORS}
         criteria = {p["programme_id"]: p["eligibility_criteria"] for p in PROGRAMMES}
-        issued = 0
+        issued = []
         for distributor_id, programme_id, count in CARDS:
             token = mint_token(auth, Role.distributor, f"demo-worker-{distributor_id}",
                                region=regions[distributor_id], organisation=distributor_id)
             for _ in range(count):
-                _post(client, "/v1/cards", {"programme_id": programme_id,
-                                            "criteria_confirmed": criteria[programme_id],
-                                            "background": _background(rng)}, token)
-                issued += 1
-    return {"programmes": len(PROGRAMMES), "distributors": len(DISTRIBUTORS), "cards": issued}
+                issued.append(post(client, "/v1/cards", {"programme_id": programme_id,
+                                                         "criteria_confirmed": criteria[programme_id],
+                                                         "background": _background(rng)}, token))
+    summary.update(programmes=len(PROGRAMMES), distributors=len(DISTRIBUTORS), cards=len(issued))
+    return issued
 
 
-def _post(client: httpx.Client, path: str, body: dict, token: str) -> dict:
+def post(client: httpx.Client, path: str, body: dict, token: str) -> dict:
+    """POST as staff would; a refusal stops the demo with the service's own message."""
     response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
     if response.status_code >= 400:
         raise RuntimeError(f"demo data: POST {path} answered {response.status_code}: {response.text}")

@@ -1,0 +1,103 @@
+"""`make run` as a newcomer meets it: everything ready, demo data loaded, the printed tokens work,
+Ctrl-C stops it all, and a second run after a stop works too."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def free_port_block(size: int) -> int:
+    """The first of `size` consecutive free ports."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        if first + size < 65000 and all(_free(first + n) for n in range(size)):
+            return first
+    raise RuntimeError("no block of free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def start_runner(environment: dict) -> tuple[subprocess.Popen, str]:
+    runner = subprocess.Popen([sys.executable, "-m", "leisure_infra.runner"], env=environment,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output, deadline = "", time.monotonic() + 120
+    while "Press Ctrl-C to stop." not in output:
+        line = runner.stdout.readline()
+        if not line and runner.poll() is not None:
+            raise AssertionError(f"the runner exited early:\n{output}")
+        output += line
+        assert time.monotonic() < deadline, f"the runner was not ready in time:\n{output}"
+    return runner, output
+
+
+def stop_runner(runner: subprocess.Popen) -> None:
+    runner.send_signal(signal.SIGINT)
+    assert runner.wait(60) == 0
+
+
+@pytest.fixture
+def runner_environment(tmp_path, postgres_server):
+    first_port = free_port_block(5)
+    prefix = f"lp_test_run_{uuid.uuid4().hex[:8]}"
+    environment = {**os.environ, "LEISURE_STATE_DIR": str(tmp_path), "LEISURE_FIRST_PORT": str(first_port),
+                   "LEISURE_KAFKA_PORT": str(first_port + 4), "LEISURE_DATABASE_PREFIX": prefix,
+                   "LEISURE_DATABASE_URL": postgres_server.admin_dsn}
+    yield environment, first_port
+    for service in ("issuance", "venues", "usage", "stats"):
+        postgres_server.drop_database(f"{prefix}_{service}")
+
+
+def test_the_runner_starts_everything_loads_demo_data_and_stops_cleanly_twice(runner_environment):
+    environment, first_port = runner_environment
+    urls = {name: f"http://127.0.0.1:{first_port + n}" for n, name in
+            enumerate(("issuance", "venues", "usage", "stats"))}
+    for attempt in (1, 2):
+        runner, output = start_runner(environment)
+        try:
+            for url in urls.values():
+                assert f"{url}/docs" in output
+                assert httpx.get(f"{url}/ready").status_code == 200
+            tokens = dict(re.findall(r"^  (\w[\w ]*?) \(.*\):\n    (\S+)$", output, re.MULTILINE))
+            assert set(tokens) == {"coordinator", "distributor", "stats reader"}
+
+            issued = httpx.post(f"{urls['issuance']}/v1/cards", headers={"Authorization": f"Bearer {tokens['distributor']}"},
+                                json={"programme_id": "culture-card",
+                                      "criteria_confirmed": ["The client is in a tight financial situation"],
+                                      "background": {"age": 34, "gender": "female", "mother_tongue": "finnish",
+                                                     "life_situation": "unemployed", "postal_code": "02100",
+                                                     "children_under_16": 1}})
+            assert issued.status_code == 201, issued.text
+
+            expected = {"value": 13, "suppressed": False}  # 12 demo culture cards in uusimaa, and this one
+            deadline = time.monotonic() + 30
+            while True:
+                holders = httpx.get(f"{urls['stats']}/v1/holders",
+                                    headers={"Authorization": f"Bearer {tokens['stats reader']}"}).json()
+                counted = {(r["region"], r["programme_id"]): r["issued"] for r in holders}
+                if counted.get(("uusimaa", "culture-card")) == expected or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            assert counted[("uusimaa", "culture-card")] == expected, f"run {attempt}: {counted}"
+        finally:
+            stop_runner(runner)
+        for port in range(first_port, first_port + 5):
+            assert _free(port), f"port {port} still taken after the runner stopped"
