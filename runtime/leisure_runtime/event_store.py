@@ -43,12 +43,19 @@ class NewEvent:
     event_id: UUID
 
 
+# The head check keeps a stream's transaction ids rising with its versions: a transaction that took
+# its id before the stream's last writer did must not append after it, or the relay, which
+# publishes in transaction-id order, would put the later version first. It retries instead.
 _APPEND = """
+WITH head AS (
+    SELECT version, transaction_id FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1
+)
 INSERT INTO events (stream_id, version, event_id, event_type, partition_key, data)
 SELECT $1, $2 + e.ordinality, e.event_id, e.event_type, e.partition_key, e.data::jsonb
 FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[])
     WITH ORDINALITY AS e(event_id, event_type, partition_key, data, ordinality)
-WHERE (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1) = $2
+WHERE coalesce((SELECT version FROM head), 0) = $2
+  AND coalesce((SELECT transaction_id FROM head) <= pg_current_xact_id(), true)
 """
 
 

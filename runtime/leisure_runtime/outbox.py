@@ -5,7 +5,8 @@ sequence handed out before commit, so a transaction can commit after a later pos
 visible. A reader that remembered "last position seen" would skip it for ever. The relay therefore
 reads only rows whose transaction id is below the oldest transaction still running
 (`pg_snapshot_xmin`), in (transaction id, position) order: every row before that point has
-committed or never will, so nothing can appear behind the checkpoint.
+committed or never will, so nothing can appear behind the checkpoint. The event store keeps a
+stream's transaction ids rising with its versions, so this order is also each stream's order.
 
 LISTEN/NOTIFY only wakes the relay; polling covers a lost notification. One relay per database
 publishes at a time (a session advisory lock), so scaled-out instances stand by.

@@ -49,3 +49,21 @@ async def test_migrations_are_recorded_and_applied_once(pool, renewal):
     assert await apply_migrations(pool, "runtime", RUNTIME_MIGRATIONS) == []
     recorded = await pool.fetch("SELECT component, name FROM schema_migrations")
     assert [(r["component"], r["name"]) for r in recorded] == [("runtime", "001_event_store.sql")]
+
+
+async def test_a_transaction_older_than_the_stream_head_may_not_append(pool, renewal):
+    """Transaction ids must rise with versions, or the relay would publish a stream out of order."""
+    card = uuid4()
+    stream = f"card-{card}"
+    async with pool.acquire() as older, pool.acquire() as newer:
+        older_transaction = older.transaction()
+        await older_transaction.start()
+        await older.fetchval("SELECT pg_current_xact_id()")  # the older transaction takes its id first
+        async with newer.transaction():
+            await store.append(newer, stream, 0, [renewal(card, 1)])
+        with pytest.raises(ConcurrencyConflict):
+            await store.append(older, stream, 1, [renewal(card, 2)])
+        await older_transaction.rollback()
+        async with older.transaction():
+            await store.append(older, stream, 1, [renewal(card, 2)])
+        assert [s.version for s in await store.load(older, stream)] == [1, 2]
