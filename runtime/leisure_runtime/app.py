@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class ServiceDefinition:
     consumers: Sequence[IdempotentConsumer] = ()
     publishes_events: bool = True
     metrics: RuntimeMetrics | None = None
+    readiness_checks: Mapping[str, Callable[[FastAPI], Awaitable[bool]]] = field(default_factory=dict)
+    """Checks beyond database and broker, by name, e.g. a projection that is far behind."""
     tags: list[dict] = field(default_factory=list)
 
 
@@ -114,7 +116,7 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.add_exception_handler(ConcurrencyConflict, _conflict)
     app.add_exception_handler(Refusal, _refusal)
-    app.include_router(_operations_router())
+    app.include_router(_operations_router(service.readiness_checks))
     for router in service.routers:
         app.include_router(router)
     return app
@@ -128,7 +130,7 @@ async def _refusal(_request: Request, error: Refusal) -> JSONResponse:
     return JSONResponse(status_code=error.status, content={"code": error.code, "detail": error.message})
 
 
-def _operations_router() -> APIRouter:
+def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaitable[bool]]]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/health", summary="Liveness: the process answers")
@@ -141,11 +143,13 @@ def _operations_router() -> APIRouter:
             "database": await _database_reachable(request.app.state.pool),
             "broker": await request.app.state.broker.ping(READY_TIMEOUT_SECONDS),
         }
+        for name, check in readiness_checks.items():
+            checks[name] = await check(request.app)
         ok = all(checks.values())
         return JSONResponse(
             status_code=200 if ok else 503,
             content={"status": "ready" if ok else "not ready",
-                     "checks": {name: "ok" if passed else "unreachable" for name, passed in checks.items()}},
+                     "checks": {name: "ok" if passed else "failing" for name, passed in checks.items()}},
         )
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

@@ -38,7 +38,7 @@ async def test_ready_answers_503_naming_what_is_unreachable(database_factory, po
             broker.kill()
             not_ready = await client.get("/ready")
             assert not_ready.status_code == 503
-            assert not_ready.json()["checks"] == {"database": "ok", "broker": "unreachable"}
+            assert not_ready.json()["checks"] == {"database": "ok", "broker": "failing"}
             assert (await client.get("/health")).status_code == 200
 
 
@@ -49,7 +49,7 @@ async def test_database_loss_makes_the_service_not_ready(database_factory, postg
         postgres_server.drop_database(database_url.rsplit("/", 1)[-1].split("?")[0])
         not_ready = await client.get("/ready")
         assert not_ready.status_code == 503
-        assert not_ready.json()["checks"]["database"] == "unreachable"
+        assert not_ready.json()["checks"]["database"] == "failing"
 
 
 async def test_every_log_line_of_a_request_carries_its_id_and_metrics_use_the_route_template(
