@@ -77,23 +77,25 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _print_welcome(auth: AuthSettings, loaded: dict[str, int], logs: Path) -> None:
+def _print_welcome(auth: AuthSettings, loaded: demo.Demo, logs: Path) -> None:
+    venue_id = loaded.offers[0]["venue_id"]
     tokens = {
         "coordinator (uusimaa)": mint_token(auth, Role.coordinator, "local-coordinator", region="uusimaa",
                                             ttl_seconds=12 * 3600),
         "distributor (espoo-social-office)": mint_token(
             auth, Role.distributor, "local-worker", region="uusimaa", organisation="espoo-social-office",
             ttl_seconds=12 * 3600),
+        f"venue staff (venue {venue_id})": mint_token(auth, Role.venue_staff, "local-box-office",
+                                                    venues=[venue_id], ttl_seconds=12 * 3600),
         "stats reader (national)": mint_token(auth, Role.stats_reader, "local-reader", national=True,
                                               ttl_seconds=12 * 3600),
     }
     print("\nLeisure Pass is running.\n")
     for spec in SPECS:
         print(f"  {spec.name:<9} {spec.url}/docs   metrics: {spec.url}/metrics")
-    print(f"\nDemo data: {loaded}. Service logs: {logs}/\n\nTokens (valid 12 h):")
+    print(f"\nDemo data: {loaded.summary}. Service logs: {logs}/\n\nTokens (valid 12 h):")
     for role, token in tokens.items():
         print(f"  {role}:\n    {token}")
-    print('  venue staff: make token ARGS="--role venue_staff --venue <venue-id>"')
     print("\nPress Ctrl-C to stop.", flush=True)
 
 

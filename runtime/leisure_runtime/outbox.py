@@ -8,6 +8,9 @@ reads only rows whose transaction id is below the oldest transaction still runni
 committed or never will, so nothing can appear behind the checkpoint. The event store keeps a
 stream's transaction ids rising with its versions, so this order is also each stream's order.
 
+The oldest running transaction is server-wide: a long writing transaction in any database on the
+server delays publication (never loses an event) until it ends.
+
 LISTEN/NOTIFY only wakes the relay; polling covers a lost notification. One relay per database
 publishes at a time (a session advisory lock), so scaled-out instances stand by.
 """
@@ -108,8 +111,11 @@ class OutboxRelay:
             self._wake.clear()
             while await self.publish_pending() == self._batch_size:
                 pass
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as it times out, and the service would never finish stopping.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wake.wait()
 
     async def publish_pending(self) -> int:
         """Publish the next batch of committed events after the checkpoint; return how many."""

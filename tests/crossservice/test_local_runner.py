@@ -77,7 +77,7 @@ def test_the_runner_starts_everything_loads_demo_data_and_stops_cleanly_twice(ru
                 assert f"{url}/docs" in output
                 assert httpx.get(f"{url}/ready").status_code == 200
             tokens = dict(re.findall(r"^  (\w[\w ]*?) \(.*\):\n    (\S+)$", output, re.MULTILINE))
-            assert set(tokens) == {"coordinator", "distributor", "stats reader"}
+            assert set(tokens) == {"coordinator", "distributor", "venue staff", "stats reader"}
 
             issued = httpx.post(f"{urls['issuance']}/v1/cards", headers={"Authorization": f"Bearer {tokens['distributor']}"},
                                 json={"programme_id": "culture-card",

@@ -1,11 +1,12 @@
 from leisure_contracts.events.cards import CardIssued, CardRenewed, CardRevoked
-from leisure_contracts.events.programmes import DistributorRegistered, ProgrammeDefined
+from leisure_contracts.events.programmes import DistributorRegistered, ProgrammeDefined, ProgrammeUpdated
 from leisure_contracts.events.venues import (
     OfferPublished,
     OfferUpdated,
     OfferWithdrawn,
     VenueClosed,
     VenueRegistered,
+    VenueUpdated,
 )
 from leisure_contracts.events.visits import RewardEarned, VisitCancelled, VisitRecorded
 
@@ -18,9 +19,11 @@ __all__ = [
     "OfferUpdated",
     "OfferWithdrawn",
     "ProgrammeDefined",
+    "ProgrammeUpdated",
     "RewardEarned",
     "VenueClosed",
     "VenueRegistered",
+    "VenueUpdated",
     "VisitCancelled",
     "VisitRecorded",
 ]

@@ -42,3 +42,25 @@ class DistributorRegistered(Event):
     kind: DistributorKind
     region: RegionCode
     registered_at: AwareDatetime
+
+
+class ProgrammeUpdated(Event):
+    """A coordinator changed a programme's terms (e.g. the next season). Carries the terms in full;
+    cards already issued keep the terms they were issued with, renewals use the new validity."""
+
+    event_name = "programme.updated"
+    event_topic = Topic.PROGRAMMES
+    key_field = "programme_id"
+
+    programme_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    name: LocalizedText
+    minimum_age: int = Field(ge=0, le=120)
+    eligibility_criteria: list[str] = Field(description="Statements the worker confirms; no documents asked")
+    validity_months: int = Field(ge=1, le=60)
+    children_allowance: int = Field(ge=0, le=20)
+    escort_free: bool
+    accepted_in_all_regions: bool = Field(description="False: the card is accepted in its home region only")
+    participating_regions: list[RegionCode]
+    yearly_use_limit: int | None = Field(default=None, ge=1)
+    reward_rule: RewardRule | None = None
+    updated_at: AwareDatetime

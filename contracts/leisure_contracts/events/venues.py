@@ -29,7 +29,26 @@ class VenueRegistered(Event):
     kind: VenueKind
     postal_code: PostalCode
     languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes of languages served")
+    street_address: str | None = Field(default=None, description="The place's street address")
+    accessibility: LocalizedText | None = Field(default=None, description="Accessibility notes")
     registered_at: AwareDatetime
+
+
+class VenueUpdated(Event):
+    """The venue's changeable details after an update, in full. Region, municipality and kind never
+    change: a venue that moves or becomes something else is registered anew."""
+
+    event_name = "venue.updated"
+    event_topic = Topic.VENUES
+    key_field = "venue_id"
+
+    venue_id: UUID
+    name: LocalizedText
+    postal_code: PostalCode
+    languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes of languages served")
+    street_address: str | None = None
+    accessibility: LocalizedText | None = None
+    updated_at: AwareDatetime
 
 
 class VenueClosed(Event):
@@ -56,6 +75,7 @@ class OfferPublished(Event):
     category: OfferCategory
     kind: OfferKind
     title: LocalizedText
+    description: LocalizedText | None = None
     starts_at: datetime | None = Field(default=None, description="Start of the event or period; none: open now")
     ends_at: datetime | None = Field(default=None, description="End of the event or period; none: open-ended")
     quota: int | None = Field(default=None, ge=0, description="Total tickets or places; none: unlimited")
@@ -74,6 +94,7 @@ class OfferUpdated(Event):
 
     offer_id: UUID
     title: LocalizedText
+    description: LocalizedText | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     quota: int | None = Field(default=None, ge=0)
@@ -84,11 +105,11 @@ class OfferUpdated(Event):
 
 
 class OfferWithdrawn(Event):
+    """The offer is no longer open; also emitted for each open offer of a venue that closes."""
+
     event_name = "offer.withdrawn"
     event_topic = Topic.OFFERS
     key_field = "offer_id"
 
     offer_id: UUID
     withdrawn_at: AwareDatetime
-
-

@@ -41,6 +41,9 @@ class VisitCancelled(Event):
     offer_id: UUID
     venue_id: UUID
     tickets: int = Field(ge=1)
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="When the cancelled visit had happened, for figures by day or month"
+    )
     cancelled_at: AwareDatetime
 
 
@@ -52,5 +55,6 @@ class RewardEarned(Event):
     card_id: UUID
     programme_id: str
     visits_counted: int = Field(ge=1, description="The counted visit that earned the reward, e.g. 20, 40")
+    visit_id: UUID | None = Field(default=None, description="The visit that earned it")
     description: str
     earned_at: AwareDatetime

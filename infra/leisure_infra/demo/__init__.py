@@ -4,12 +4,23 @@ Each service's part lives in its own module; later parts use what earlier ones c
 records visits on the demo cards and offers). No personal data: backgrounds are statistics only.
 """
 
-from leisure_infra.demo import issuance
+from dataclasses import dataclass, field
+
+from leisure_infra.demo import issuance, usage, venues
 from leisure_runtime.auth import AuthSettings
 
 
-def load(urls: dict[str, str], auth: AuthSettings) -> dict[str, int]:
-    """Load every service's demo data; return how many of each thing were created."""
-    summary: dict[str, int] = {}
-    issuance.load(urls["issuance"], auth, summary)
-    return summary
+@dataclass
+class Demo:
+    summary: dict[str, int] = field(default_factory=dict)
+    cards: list[dict] = field(default_factory=list)
+    offers: list[dict] = field(default_factory=list)
+
+
+def load(urls: dict[str, str], auth: AuthSettings) -> Demo:
+    """Load every service's demo data, in the order they depend on each other."""
+    demo = Demo()
+    demo.cards = issuance.load(urls["issuance"], auth, demo.summary)
+    demo.offers = venues.load(urls["venues"], auth, demo.summary)
+    usage.load(urls["usage"], auth, demo.cards, demo.offers, demo.summary)
+    return demo

@@ -3,20 +3,33 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
-from issuance.adapters.api import router
+from issuance.adapters import cards_api, http, programmes_api
+from issuance.adapters.metrics import IssuanceMetrics
+from issuance.adapters.rate_limit import LookupLimit, TooManyLookups
+from issuance.domain.card_number import CardNumbers
+from issuance.settings import IssuanceSettings
 from leisure_runtime.app import ServiceDefinition, create_service_app
 from leisure_runtime.settings import ServiceSettings
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_service_app(ServiceDefinition(
-        settings=settings or ServiceSettings.for_service("issuance"),
+    settings = IssuanceSettings.from_settings(settings)
+    app = create_service_app(ServiceDefinition(
+        settings=settings,
         title="Leisure Pass — issuance",
-        description="Distributors issue, renew and revoke cards; coordinators manage programmes and distributors.",
+        description="Distributors issue, renew, revoke and replace cards; staff look cards up by number; "
+                    "coordinators manage programmes and distributors. No personal data is accepted.",
         migrations=Path(__file__).parent / "adapters" / "migrations",
-        routers=[router],
+        routers=[programmes_api.router, cards_api.router],
+        metrics=IssuanceMetrics(settings.service_name),
     ))
+    app.state.card_numbers = CardNumbers(settings.card_number_key.get_secret_value())
+    app.state.lookup_limit = LookupLimit(settings.lookup_rate_per_minute, settings.lookup_burst)
+    app.add_exception_handler(TooManyLookups, http.too_many_lookups)
+    app.add_exception_handler(RequestValidationError, http.invalid_request)
+    return app
 
 
 app = create_app()

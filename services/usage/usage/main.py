@@ -1,19 +1,56 @@
-"""The usage service. `uvicorn usage.main:app`."""
+"""The usage service: records visits at venues against its own read models of cards and offers.
+`uvicorn usage.main:app`."""
+
+import contextlib
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
 from leisure_runtime.app import ServiceDefinition, create_service_app
 from leisure_runtime.settings import ServiceSettings
+from usage.adapters.api import card_unknown, router
+from usage.adapters.lag import ReadModelLag
+from usage.adapters.metrics import UsageMetrics
+from usage.adapters.read_models import TOPICS, read_models_consumer
+from usage.application.context import Usage
+from usage.domain.knowledge import CardUnknown
+from usage.settings import UsageSettings
 
 DESCRIPTION = "Recording visits at venues: card and offer checks, quotas, rewards."
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_service_app(ServiceDefinition(
-        settings=settings or ServiceSettings.for_service("usage"),
+    settings = UsageSettings.of(settings or UsageSettings.for_service("usage"))
+    zone = ZoneInfo(settings.timezone)
+    metrics = UsageMetrics(settings.service_name)
+    lag = ReadModelLag(settings.kafka_bootstrap_servers, settings.read_model_consumer, TOPICS, metrics,
+                       settings.lag_check_interval_seconds)
+    app = create_service_app(ServiceDefinition(
+        settings=settings,
         title="Leisure Pass — usage",
         description=DESCRIPTION,
+        migrations=Path(__file__).parent / "adapters" / "migrations",
+        routers=[router],
+        consumers=[read_models_consumer(settings.read_model_consumer, zone)],
+        metrics=metrics,
     ))
+    app.add_exception_handler(CardUnknown, card_unknown)
+    runtime_lifespan = app.router.lifespan_context
+
+    # The runtime's lifespan opens the pool; the lag probe and the handlers' wiring need it.
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with runtime_lifespan(app):
+            app.state.usage = Usage(app.state.pool, app.state.event_store, zone, metrics, lag)
+            await lag.start(app.state.pool)
+            try:
+                yield
+            finally:
+                await lag.stop()
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 app = create_app()

@@ -1,7 +1,6 @@
 """Issuing a card: the holder's background becomes statistics, never identity."""
 
-import calendar
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leisure_contracts.events import CardIssued, DistributorRegistered, ProgrammeDefined
 from leisure_contracts.events.cards import AgeBand, Gender, HolderBackground, LifeSituation, MotherTongue
 from leisure_contracts.events.common import PostalCode
+from issuance.domain.dates import add_months, finnish_day
 from leisure_runtime.errors import Rejected
 
 _AGE_BANDS = ((18, AgeBand.UNDER_18), (25, AgeBand.AGE_18_24), (35, AgeBand.AGE_25_34),
@@ -32,19 +32,15 @@ class BackgroundAsTold(BaseModel):
 class IssueCard(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    programme_id: str
-    criteria_confirmed: list[str] = Field(default_factory=list)
+    programme_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    criteria_confirmed: list[str] = Field(
+        default_factory=list, description="The programme's eligibility criteria the worker confirmed, word for word"
+    )
     background: BackgroundAsTold
 
 
 def age_band(age: int) -> AgeBand:
     return next((band for limit, band in _AGE_BANDS if age < limit), AgeBand.AGE_75_PLUS)
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def issue_card(
@@ -64,10 +60,17 @@ def issue_card(
     if unconfirmed:
         raise Rejected("criteria_not_confirmed",
                        "confirm every eligibility criterion of the programme: " + "; ".join(unconfirmed))
+    # Free text that is not one of the criteria is never kept, and not repeated back: it may be personal.
+    unknown = [str(i) for i, c in enumerate(command.criteria_confirmed) if c not in programme.eligibility_criteria]
+    if unknown:
+        raise Rejected("unknown_criterion",
+                       f"criteria_confirmed[{', '.join(unknown)}] is not a criterion of programme "
+                       f"{programme.programme_id!r}; confirm only its criteria, word for word: "
+                       + "; ".join(programme.eligibility_criteria))
     home_region = distributor.region
     accepted = sorted(set(programme.participating_regions) | {home_region}) \
         if programme.accepted_in_all_regions else [home_region]
-    valid_from = now.date()
+    valid_from = finnish_day(now)
     return CardIssued(
         card_id=card_id,
         card_number=card_number,

@@ -1,45 +1,74 @@
 """Programmes and distributors: decided from commands, rebuilt from their events."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leisure_contracts.events import DistributorRegistered, ProgrammeDefined
+from leisure_contracts.base import Event
+from leisure_contracts.events import DistributorRegistered, ProgrammeDefined, ProgrammeUpdated
 from leisure_contracts.events.cards import DistributorKind, RewardRule
 from leisure_contracts.events.common import LocalizedText, RegionCode
 from leisure_runtime.errors import AlreadyExists
 
+_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
-class DefineProgramme(BaseModel):
+
+class ProgrammeTerms(BaseModel):
+    """What a coordinator decides about a programme; the three models of DESIGN.md all fit."""
+
     model_config = ConfigDict(extra="forbid")
 
-    programme_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["espoo-culture-card"])
     name: LocalizedText
-    home_region: RegionCode | None = None
-    minimum_age: int = Field(default=0, ge=0, le=120)
-    eligibility_criteria: list[str] = Field(default_factory=list)
+    minimum_age: int = Field(default=0, ge=0, le=120, description="The sport wristband model: 18")
+    eligibility_criteria: list[str] = Field(
+        default_factory=list, description="Short statements the worker confirms, e.g. 'receives basic social assistance'"
+    )
     validity_months: int = Field(default=12, ge=1, le=60)
-    children_allowance: int = Field(default=0, ge=0, le=20)
-    escort_free: bool = False
-    accepted_in_all_regions: bool = True
+    children_allowance: int = Field(default=0, ge=0, le=20, description="Children under 16 who may come along")
+    escort_free: bool = Field(default=False, description="An escort of a holder with a disability goes free")
+    accepted_in_all_regions: bool = Field(default=True, description="False: accepted in the home region only")
     participating_regions: list[RegionCode]
-    yearly_use_limit: int | None = Field(default=None, ge=1)
-    reward_rule: RewardRule | None = None
+    yearly_use_limit: int | None = Field(default=None, ge=1, description="Uses per card per calendar year")
+    reward_rule: RewardRule | None = Field(default=None, description="The activity pass model: every 20 visits…")
+
+
+class DefineProgramme(ProgrammeTerms):
+    programme_id: str = Field(pattern=_ID, examples=["espoo-culture-card"])
+    home_region: RegionCode | None = Field(default=None, description="None: a national programme")
+
+
+class UpdateProgramme(ProgrammeTerms):
+    """The programme's terms in full, e.g. for the next season; its id and home region stay."""
 
 
 class RegisterDistributor(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    distributor_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["espoo-social-office"])
-    name: LocalizedText
+    distributor_id: str = Field(pattern=_ID, examples=["espoo-social-office"])
+    name: LocalizedText = Field(description="The organisation's name, never a person's")
     kind: DistributorKind
     region: RegionCode
+
+
+def programme(events: Sequence[Event]) -> ProgrammeDefined | None:
+    """The programme as it stands: its definition with the latest terms."""
+    if not events:
+        return None
+    defined, *updates = events
+    for update in updates:
+        defined = ProgrammeDefined.model_validate({**defined.model_dump(), **update.model_dump(exclude={"updated_at"})})
+    return defined
 
 
 def define_programme(existing: ProgrammeDefined | None, command: DefineProgramme, now: datetime) -> ProgrammeDefined:
     if existing is not None:
         raise AlreadyExists("programme_exists", f"programme {command.programme_id!r} is already defined")
     return ProgrammeDefined(**command.model_dump(), defined_at=now)
+
+
+def update_programme(existing: ProgrammeDefined, command: UpdateProgramme, now: datetime) -> ProgrammeUpdated:
+    return ProgrammeUpdated(programme_id=existing.programme_id, **command.model_dump(), updated_at=now)
 
 
 def register_distributor(

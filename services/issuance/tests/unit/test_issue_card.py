@@ -3,7 +3,8 @@ from uuid import uuid4
 
 import pytest
 
-from issuance.domain.cards import IssueCard, add_months, age_band, issue_card
+from issuance.domain.cards import IssueCard, age_band, issue_card
+from issuance.domain.dates import add_months
 from leisure_contracts.events import DistributorRegistered, ProgrammeDefined
 from leisure_runtime.errors import Rejected
 
@@ -61,3 +62,20 @@ def test_months_are_added_to_the_calendar():
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
     assert add_months(date(2026, 11, 15), 12) == date(2027, 11, 15)
     assert add_months(date(2026, 12, 1), 1) == date(2027, 1, 1)
+
+
+def test_a_confirmed_text_that_is_not_a_criterion_is_refused_without_repeating_it():
+    with pytest.raises(Rejected) as refused:
+        issue_card(PROGRAMME, DISTRIBUTOR, command(confirmed=("Receives basic social assistance", "Matti V.")),
+                   card_id=uuid4(), card_number="682290613368", now=NOW)
+    assert refused.value.code == "unknown_criterion"
+    assert refused.value.message.startswith("criteria_confirmed[1] is not a criterion of programme 'sport-wristband'")
+    assert "Matti" not in refused.value.message
+
+
+def test_the_card_starts_on_the_finnish_day_of_issue():
+    late_evening_utc = datetime(2026, 3, 31, 22, 30, tzinfo=timezone.utc)  # already 1 April in Helsinki
+    card = issue_card(PROGRAMME, DISTRIBUTOR, command(), card_id=uuid4(), card_number="682290613368",
+                      now=late_evening_utc)
+    assert card.valid_from == date(2026, 4, 1)
+    assert card.valid_until == date(2026, 4, 30)

@@ -1,0 +1,119 @@
+"""Usage demo data: visits on the demo cards at the demo offers that accept them, spread over the
+last weeks where the card and the offer already existed, one cancelled visit, and a reward earned
+on a card whose programme has a reward rule. Recorded through the usage API as venue staff would.
+"""
+
+import random
+import time
+from datetime import datetime, time as clock_time, timedelta, timezone
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from leisure_runtime.auth import AuthSettings, Role, mint_token
+
+WAIT_SECONDS = 60
+SPREAD = timedelta(days=21)
+LOCAL = ZoneInfo("Europe/Helsinki")
+
+
+def load(usage_url: str, auth: AuthSettings, cards: list[dict], offers: list[dict], summary: dict) -> None:
+    """Wait until usage knows the cards and offers, then record the visits; add the counts to `summary`."""
+    rng = random.Random(2026)
+    coordinator = mint_token(auth, Role.coordinator, "demo-coordinator", national=True)
+    with httpx.Client(base_url=usage_url, timeout=10) as client:
+        _wait_until_known(client, cards, offers, coordinator)
+        places = {o["offer_id"]: o.get("quota") for o in offers}
+        recorded, rewards = [], 0
+        rewarded_card = next((c for c in cards if c.get("reward_rule")), None)
+        for card in cards:
+            wanted = rewarded_card["reward_rule"]["every_visits"] if card is rewarded_card else rng.randint(0, 3)
+            usable = [o for o in offers if _accepts(o, card)]
+            made = 0
+            for _ in range(2 * wanted):  # a refused attempt (say, a withdrawn offer) tries another offer
+                open_offers = [o for o in usable if places[o["offer_id"]] is None or places[o["offer_id"]] > 0]
+                if made == wanted or not open_offers:
+                    break
+                offer = rng.choice(open_offers)
+                answer = _record(client, auth, card, offer, rng, places[offer["offer_id"]])
+                if answer is not None:
+                    made += 1
+                    places[offer["offer_id"]] = answer["places_left"]
+                    recorded.append((card, offer, answer))
+                    rewards += answer["reward"] is not None
+        cancelled = _cancel_one(client, auth, [r for r in recorded if r[0] is not rewarded_card])
+    summary.update(visits=len(recorded), visits_cancelled=cancelled, rewards_earned=rewards)
+
+
+def _wait_until_known(client: httpx.Client, cards: list[dict], offers: list[dict], token: str) -> None:
+    """Usage learns of cards and offers from their topics: wait (bounded) until it has them all."""
+    paths = [f"/v1/cards/{c['card_id']}/reward-progress" for c in cards] + \
+            [f"/v1/offers/{o['offer_id']}/places" for o in offers]
+    deadline = time.monotonic() + WAIT_SECONDS
+    for path in paths:
+        while (status := _get_status(client, path, token)) == 404:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"demo data: usage has not learnt {path} within {WAIT_SECONDS} s")
+            time.sleep(0.5)
+        if status != 200:
+            raise RuntimeError(f"demo data: GET {path} answered {status}")
+
+
+def _get_status(client: httpx.Client, path: str, token: str) -> int:
+    return client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def _accepts(offer: dict, card: dict) -> bool:
+    return (card["programme_id"] in offer["accepted_programmes"]
+            and card["home_region"] in offer["accepted_regions"]
+            and offer["region"] in card["accepted_regions"])
+
+
+def _record(client: httpx.Client, auth: AuthSettings, card: dict, offer: dict, rng: random.Random,
+            places_left: int | None) -> dict | None:
+    """Record a visit at a time when both the card and the offer existed; None if usage refuses."""
+    when = _time_of_visit(card, offer, rng)
+    if when is None:
+        return None
+    most = min(1 + card["children_allowance"], offer["max_tickets_per_visit"],
+               places_left if places_left is not None else 1 + card["children_allowance"])
+    staff = mint_token(auth, Role.venue_staff, "demo-box-office", venues=[offer["venue_id"]])
+    response = client.post("/v1/visits", headers={"Authorization": f"Bearer {staff}"}, json={
+        "card_number": card["card_number"], "offer_id": offer["offer_id"], "tickets": rng.randint(1, most),
+        "idempotency_key": uuid4().hex, "occurred_at": when.isoformat()})
+    if response.status_code == 422:  # e.g. an offer the venues demo withdrew: staff would pick another
+        return None
+    if response.status_code >= 400:
+        raise RuntimeError(f"demo data: POST /v1/visits answered {response.status_code}: {response.text}")
+    return response.json()
+
+
+def _time_of_visit(card: dict, offer: dict, rng: random.Random) -> datetime | None:
+    now = datetime.now(timezone.utc)
+    card_from = datetime.combine(datetime.fromisoformat(card["valid_from"]).date(), clock_time(), LOCAL)
+    starts = [now - SPREAD, card_from, datetime.fromisoformat(offer["published_at"])]
+    if offer.get("starts_at"):
+        starts.append(_aware(datetime.fromisoformat(offer["starts_at"])))
+    earliest = max(starts)
+    latest = min([now] + ([_aware(datetime.fromisoformat(offer["ends_at"]))] if offer.get("ends_at") else []))
+    if earliest > latest:
+        return None
+    return earliest + (latest - earliest) * rng.random()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
+
+
+def _cancel_one(client: httpx.Client, auth: AuthSettings, recorded: list[tuple[dict, dict, dict]]) -> int:
+    """Cancel the last visit recorded (cancelling is for the day a visit was recorded: today)."""
+    if not recorded:
+        return 0
+    _card, offer, answer = recorded[-1]
+    staff = mint_token(auth, Role.venue_staff, "demo-box-office", venues=[offer["venue_id"]])
+    response = client.post(f"/v1/visits/{answer['visit']['visit_id']}/cancellation",
+                           headers={"Authorization": f"Bearer {staff}"})
+    if response.status_code >= 400:
+        raise RuntimeError(f"demo data: cancelling a visit answered {response.status_code}: {response.text}")
+    return 1

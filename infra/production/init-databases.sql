@@ -1,0 +1,5 @@
+-- Each service owns its database; none reads another's.
+CREATE DATABASE issuance;
+CREATE DATABASE venues;
+CREATE DATABASE usage;
+CREATE DATABASE stats;

@@ -1,0 +1,23 @@
+"""The issuance service's settings: the runtime's, plus the card-number key and the lookup limit."""
+
+from pydantic import Field, SecretStr
+
+from leisure_runtime.settings import ServiceSettings
+
+
+class IssuanceSettings(ServiceSettings):
+    card_number_key: SecretStr = Field(
+        default=SecretStr("local-card-number-key-change-me"),
+        description="Keys the permutation of the card-number counter. Secret, and never changed once "
+                    "cards exist: numbers could then repeat (the card_numbers table would refuse them).",
+    )
+    lookup_rate_per_minute: float = Field(default=30, gt=0, description="Card look-ups per token subject, sustained")
+    lookup_burst: int = Field(default=20, ge=1, description="Look-ups a subject may make at once")
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings | None) -> "IssuanceSettings":
+        """Issuance settings from ISSUANCE_* variables, over the given runtime settings if any."""
+        if isinstance(settings, cls):
+            return settings
+        given = settings.model_dump(exclude={"service_name"}) if settings is not None else {}
+        return cls.for_service("issuance", **given)

@@ -1,0 +1,44 @@
+"""The demo loader of `make run` against a served usage: it waits for the cards and offers to
+arrive, then records visits, a cancellation and a reward through the API."""
+
+import asyncio
+import socket
+
+import pytest
+import uvicorn
+
+from leisure_infra.demo import usage as usage_demo
+from leisure_infra.service_testing import LOCAL_AUTH
+from usage.main import create_app
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_demo_records_visits_a_cancellation_and_a_reward(usage_settings, publish_events, issued_card,
+                                                               published_offer):
+    cards = [issued_card(programme_id="activity-pass", reward_rule={"every_visits": 3, "description": "Cinema"}),
+             issued_card(), issued_card()]
+    offers = [published_offer(accepted_programmes=["activity-pass", "culture-card"]), published_offer(quota=2)]
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(usage_settings()), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.1)
+        await publish_events([*cards, *offers])  # usage has not seen them when the demo starts
+        summary: dict = {}
+        await asyncio.to_thread(usage_demo.load, f"http://127.0.0.1:{port}", LOCAL_AUTH,
+                                [c.model_dump(mode="json") for c in cards],
+                                [o.model_dump(mode="json") for o in offers], summary)
+    finally:
+        server.should_exit = True
+        await serving
+    assert summary["rewards_earned"] == 1 and summary["visits_cancelled"] == 1
+    assert summary["visits"] >= 3

@@ -1,0 +1,97 @@
+"""The usage HTTP API: venue staff record and cancel visits; distributors and coordinators read a
+card's visits; venue staff read their venue's day. Refusals answer `{"code", "detail"}`: 422 for
+a rule that says no, 404 for what is not known here, 409 for a conflict with what was done before,
+403 for a token whose scope does not cover the venue or the card."""
+
+from datetime import date, datetime, timezone
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from leisure_contracts.events import RewardEarned, VisitCancelled, VisitRecorded
+from leisure_runtime.auth import Principal, Role, require
+from usage.application import cancel_visit, queries, record_visit
+from usage.application.context import Usage
+from usage.domain.calendar import local_day
+from usage.domain.knowledge import CardUnknown
+from usage.domain.visits import RecordVisit
+
+router = APIRouter(prefix="/v1")
+VenueStaff = Annotated[Principal, Depends(require(Role.venue_staff))]
+CardReader = Annotated[Principal, Depends(require(Role.distributor, Role.coordinator))]
+VenueReader = Annotated[Principal, Depends(require(Role.venue_staff, Role.coordinator))]
+
+
+def usage(request: Request) -> Usage:
+    return request.app.state.usage
+
+
+UsageDeps = Annotated[Usage, Depends(usage)]
+
+
+class RewardProgressNow(BaseModel):
+    every_visits: int
+    description: str
+    counted_visits: int
+    rewards_earned: int
+    visits_to_next_reward: int
+
+
+class VisitAnswer(BaseModel):
+    visit: VisitRecorded
+    reward: RewardEarned | None
+    reward_progress: RewardProgressNow | None
+    places_left: int | None
+
+
+@router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=VisitAnswer, tags=["visits"],
+             summary="Record a visit; a retry with the same idempotency key gets the first answer")
+async def record(command: RecordVisit, principal: VenueStaff, deps: UsageDeps) -> JSONResponse:
+    answer = await record_visit.record_visit(deps, command, principal)
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(status_code=status.HTTP_201_CREATED, content=answer.body, headers=headers)
+
+
+@router.post("/visits/{visit_id}/cancellation", tags=["visits"],
+             summary="Cancel a visit at its venue on the day it was recorded; its places return")
+async def cancel(visit_id: UUID, principal: VenueStaff, deps: UsageDeps) -> VisitCancelled:
+    return await cancel_visit.cancel_visit(deps, visit_id, principal)
+
+
+@router.get("/cards/{card_id}/visits", tags=["cards"], summary="A card's visits, cancelled ones included")
+async def card_visits(card_id: UUID, principal: CardReader, deps: UsageDeps) -> list[queries.CardVisit]:
+    return await queries.card_visits(deps, card_id, principal)
+
+
+@router.get("/cards/{card_id}/reward-progress", tags=["cards"], summary="Counted visits towards the next reward")
+async def reward_progress(card_id: UUID, principal: CardReader, deps: UsageDeps) -> queries.RewardProgress:
+    return await queries.reward_progress(deps, card_id, principal)
+
+
+@router.get("/venues/{venue_id}/visits", tags=["venues"], summary="A venue's visits of one day (default today)")
+async def venue_visits(venue_id: UUID, principal: VenueReader, deps: UsageDeps,
+                       day: Annotated[date | None, Query(description="Local date, YYYY-MM-DD")] = None,
+                       ) -> list[queries.VenueVisit]:
+    day = day or local_day(datetime.now(timezone.utc), deps.zone)
+    return await queries.venue_visits(deps, venue_id, day, principal)
+
+
+@router.get("/offers/{offer_id}/places", tags=["offers"], summary="An offer's quota and places left")
+async def offer_places(offer_id: UUID, principal: VenueReader, deps: UsageDeps) -> queries.OfferPlaces:
+    return await queries.offer_places(deps, offer_id, principal)
+
+
+async def card_unknown(_request: Request, error: CardUnknown) -> JSONResponse:
+    """The 404 of an unknown card, with how current usage's knowledge of cards is."""
+    knowledge = error.knowledge
+    return JSONResponse(
+        status_code=error.status,
+        headers={"Retry-After": str(error.retry_after_seconds)},
+        content={"code": error.code, "detail": error.message,
+                 "cards_behind_events": knowledge.behind_events,
+                 "cards_behind_seconds": None if knowledge.behind_seconds is None
+                 else round(knowledge.behind_seconds, 1)},
+    )

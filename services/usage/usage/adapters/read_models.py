@@ -1,0 +1,133 @@
+"""The read models of cards and offers: one idempotent consumer over both topics.
+
+Besides the runtime's dedupe by event id, every handler is an idempotent upsert keyed by the
+event's own facts, so a replay under new event ids changes nothing either. History is kept where
+a visit entered later is judged as things stood then: validity periods, revocation, offer terms.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from leisure_contracts.envelope import CloudEventAttributes
+from leisure_contracts.events import (
+    CardIssued,
+    CardRenewed,
+    CardRevoked,
+    OfferPublished,
+    OfferUpdated,
+    OfferWithdrawn,
+)
+from leisure_contracts.topics import Topic
+from leisure_runtime.consumer import IdempotentConsumer, RejectedEvent
+from usage.domain.calendar import localised
+
+TOPICS = (Topic.CARDS.value, Topic.OFFERS.value)
+
+
+async def _applied(conn: asyncpg.Connection, topic: Topic, attributes: CloudEventAttributes) -> None:
+    await conn.execute(
+        """INSERT INTO read_model_progress (topic, newest_event_at) VALUES ($1, $2)
+           ON CONFLICT (topic) DO UPDATE
+           SET newest_event_at = greatest(read_model_progress.newest_event_at, excluded.newest_event_at)""",
+        topic.value, attributes.time,
+    )
+
+
+async def card_issued(conn: asyncpg.Connection, attributes: CloudEventAttributes, event: CardIssued) -> None:
+    rule = event.reward_rule
+    try:
+        await conn.execute(
+            """INSERT INTO cards (card_id, card_number, programme_id, distributor_id, home_region,
+                                  accepted_regions, valid_from, children_allowance, escort_free,
+                                  yearly_use_limit, reward_every_visits, reward_description, issued_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+               ON CONFLICT (card_id) DO NOTHING""",
+            event.card_id, event.card_number, event.programme_id, event.distributor_id, event.home_region,
+            event.accepted_regions, event.valid_from, event.children_allowance, event.escort_free,
+            event.yearly_use_limit, rule and rule.every_visits, rule and rule.description, event.issued_at,
+        )
+    except asyncpg.UniqueViolationError as error:
+        raise RejectedEvent(f"card number of card {event.card_id} already belongs to another card") from error
+    await conn.execute(
+        "INSERT INTO card_validity (card_id, effective_at, valid_until) VALUES ($1, '-infinity', $2) "
+        "ON CONFLICT DO NOTHING",
+        event.card_id, event.valid_until,
+    )
+    await _applied(conn, Topic.CARDS, attributes)
+
+
+async def card_renewed(conn: asyncpg.Connection, attributes: CloudEventAttributes, event: CardRenewed) -> None:
+    try:
+        await conn.execute(
+            "INSERT INTO card_validity (card_id, effective_at, valid_until) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING",
+            event.card_id, event.renewed_at, event.valid_until,
+        )
+    except asyncpg.ForeignKeyViolationError as error:
+        raise RejectedEvent(f"renewal of card {event.card_id}, which was never issued here") from error
+    await _applied(conn, Topic.CARDS, attributes)
+
+
+async def card_revoked(conn: asyncpg.Connection, attributes: CloudEventAttributes, event: CardRevoked) -> None:
+    updated = await conn.execute(
+        "UPDATE cards SET revoked_at = coalesce(revoked_at, $2), "
+        "revocation_reason = coalesce(revocation_reason, $3) WHERE card_id = $1",
+        event.card_id, event.revoked_at, event.reason.value,
+    )
+    if updated == "UPDATE 0":
+        raise RejectedEvent(f"revocation of card {event.card_id}, which was never issued here")
+    await _applied(conn, Topic.CARDS, attributes)
+
+
+def offer_consumer_handlers(zone: ZoneInfo):
+    """Offer handlers; times without an offset are read as local time in `zone`."""
+
+    async def insert_terms(conn: asyncpg.Connection, event: OfferPublished | OfferUpdated,
+                           effective_at: datetime) -> None:
+        try:
+            await conn.execute(
+                """INSERT INTO offer_terms (offer_id, effective_at, starts_at, ends_at, quota,
+                                            max_tickets_per_visit, accepted_programmes, accepted_regions)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
+                event.offer_id, effective_at, localised(event.starts_at, zone), localised(event.ends_at, zone),
+                event.quota, event.max_tickets_per_visit, event.accepted_programmes, event.accepted_regions,
+            )
+        except asyncpg.ForeignKeyViolationError as error:
+            raise RejectedEvent(f"update of offer {event.offer_id}, which was never published here") from error
+
+    async def offer_published(conn: asyncpg.Connection, attributes: CloudEventAttributes,
+                              event: OfferPublished) -> None:
+        await conn.execute(
+            """INSERT INTO offers (offer_id, venue_id, venue_kind, region, category, published_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (offer_id) DO NOTHING""",
+            event.offer_id, event.venue_id, event.venue_kind.value, event.region, event.category.value,
+            event.published_at,
+        )
+        await insert_terms(conn, event, event.published_at)
+        await _applied(conn, Topic.OFFERS, attributes)
+
+    async def offer_updated(conn: asyncpg.Connection, attributes: CloudEventAttributes,
+                            event: OfferUpdated) -> None:
+        await insert_terms(conn, event, event.updated_at)
+        await _applied(conn, Topic.OFFERS, attributes)
+
+    async def offer_withdrawn(conn: asyncpg.Connection, attributes: CloudEventAttributes,
+                              event: OfferWithdrawn) -> None:
+        updated = await conn.execute(
+            "UPDATE offers SET withdrawn_at = coalesce(withdrawn_at, $2) WHERE offer_id = $1",
+            event.offer_id, event.withdrawn_at,
+        )
+        if updated == "UPDATE 0":
+            raise RejectedEvent(f"withdrawal of offer {event.offer_id}, which was never published here")
+        await _applied(conn, Topic.OFFERS, attributes)
+
+    return {OfferPublished: offer_published, OfferUpdated: offer_updated, OfferWithdrawn: offer_withdrawn}
+
+
+def read_models_consumer(name: str, zone: ZoneInfo) -> IdempotentConsumer:
+    return IdempotentConsumer(name, TOPICS, {
+        CardIssued: card_issued, CardRenewed: card_renewed, CardRevoked: card_revoked,
+        **offer_consumer_handlers(zone),
+    })

@@ -1,0 +1,23 @@
+"""Usage's configuration: the runtime's settings plus the few of its own (`USAGE_TIMEZONE`, …)."""
+
+from pydantic import Field
+
+from leisure_runtime.settings import ServiceSettings
+
+
+class UsageSettings(ServiceSettings):
+    timezone: str = Field(default="Europe/Helsinki", description="Where a visit's day begins and ends")
+    read_model_consumer: str = Field(
+        default="usage-read-models",
+        description="Consumer group (and dedupe name) of the read models: one per usage database")
+    lag_check_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the read models' lag behind the topics is measured"
+    )
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> "UsageSettings":
+        """Usage settings from plain service settings (as the test harness makes them), reading
+        usage's own variables from the environment."""
+        if isinstance(settings, cls):
+            return settings
+        return cls(_env_prefix="USAGE_", **settings.model_dump())

@@ -1,0 +1,217 @@
+"""Catalogue benchmark: the venues service as its own process on a fresh database, 10,000 offers,
+then a fixed set of public catalogue searches over loopback; prints p50/p95 latency.
+
+    .venv/bin/python tests/benchmarks/bench_catalogue.py [--offers 10000] [--queries 600] [--concurrency 4]
+
+Not a test (pytest does not collect `bench_*.py`): it asserts nothing and only reports. The offers
+are decided by the service's own domain code and stored through its event store and catalogue
+tables in batches, as the API would store them one by one; the service's relay then publishes the
+events, and the searches start once it has (so they measure the catalogue, not the relay).
+"""
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from uuid import uuid4
+
+import asyncpg
+import httpx
+
+from leisure_infra.brokers import create_platform_topics, start_broker
+from leisure_infra.postgres import PostgresServer, unique_database_name
+from leisure_infra.service_testing import LOCAL_AUTH
+from leisure_infra.services import ServiceProcess, ServiceSpec, service_environment, wait_until_ready
+from leisure_infra.tansu import free_port
+from leisure_runtime.auth import Role, mint_token
+from leisure_runtime.event_store import EventStore
+from venues.adapters.catalogue_tables import put_offers
+from venues.application.streams import offer_stream
+from venues.domain import offers
+from venues.domain.venues import Venue
+
+BATCH = 500
+RELAY_TIMEOUT_SECONDS = 180
+_UNPUBLISHED = """SELECT count(*) FROM events e WHERE NOT EXISTS (
+    SELECT 1 FROM outbox_checkpoint c WHERE (e.transaction_id, e.position) <= (c.transaction_id, c.position))"""
+REGIONS = {"uusimaa": ["Espoo", "Helsinki", "Vantaa", "Porvoo"], "varsinais-suomi": ["Turku", "Salo", "Naantali"]}
+VENUE_KINDS = ["theatre", "museum", "library", "concert_hall", "cinema", "swimming_hall", "gym", "sports_club",
+               "adult_education_centre", "association"]
+WORDS = {
+    "fi": ["teatteri", "konsertti", "uinti", "kuntosali", "museo", "kurssi", "elokuva", "tanssi", "lapset",
+           "perhe", "kirjasto", "maalaus", "jooga", "kuoro", "näyttely", "ooppera", "sirkus", "luonto"],
+    "sv": ["teater", "konsert", "simning", "gym", "museum", "kurs", "film", "dans", "barn", "familj"],
+    "en": ["theatre", "concert", "swimming", "gym", "museum", "course", "film", "dance", "children", "family"],
+}
+PROGRAMMES = ["culture-card", "sport-wristband", "activity-pass"]
+# Each search the way a person or an info point would ask; the mix is drawn from these.
+SEARCHES = [
+    ("list newest", {}),
+    ("list soonest", {"sort": "soonest"}),
+    ("text fi inflected", {"q": "teatteriin"}),
+    ("text fi two words", {"q": "konsertti lapsille"}),
+    ("text sv", {"q": "simningen"}),
+    ("text en", {"q": "concerts"}),
+    ("category+region", {"category": "sport", "region": "varsinais-suomi"}),
+    ("text+municipality+programme", {"q": "museoon", "municipality": "Espoo", "programme": "culture-card"}),
+    ("places left+kind", {"places_left": "true", "kind": "course_place"}),
+    ("date range+language", {"date_from": "+7", "date_to": "+21", "language": "sv"}),
+    ("page 2", {"page": 2}),
+]
+
+
+async def create_venues(client: httpx.AsyncClient, rng: random.Random, count: int) -> list[Venue]:
+    venues = []
+    for n in range(count):
+        region = list(REGIONS)[n % len(REGIONS)]
+        token = mint_token(LOCAL_AUTH, Role.coordinator, "bench-coordinator", region=region)
+        response = await client.post("/v1/venues", headers={"Authorization": f"Bearer {token}"}, json={
+            "name": {"fi": f"{rng.choice(WORDS['fi']).capitalize()}talo {n}"}, "region": region,
+            "municipality": rng.choice(REGIONS[region]), "kind": rng.choice(VENUE_KINDS), "postal_code": "02100",
+            "languages": rng.sample(["fi", "sv", "en"], rng.randint(1, 3))})
+        response.raise_for_status()
+        venues.append(Venue.model_validate(response.json()))
+    return venues
+
+
+def offer_command(rng: random.Random, now: datetime) -> offers.PublishOffer:
+    when = rng.random()
+    starts = now + timedelta(days=rng.uniform(-60, 120))
+    dates = ({} if when < 0.3 else {"starts_at": starts, "ends_at": starts + timedelta(hours=2)} if when < 0.7
+             else {"starts_at": starts, "ends_at": starts + timedelta(days=rng.randint(90, 200))})
+    if dates and dates["ends_at"] <= now:
+        dates = {}
+    title = {lang: " ".join(rng.sample(WORDS[lang], 3)).capitalize() for lang in rng.sample(["fi", "sv", "en"], 2)}
+    return offers.PublishOffer(
+        category=rng.choice(["culture", "sport", "course", "wellbeing", "other"]),
+        kind=rng.choice(["free_ticket", "course_place", "free_entry"]),
+        title=title, description={"fi": " ".join(rng.sample(WORDS["fi"], 6))},
+        quota=rng.choice([None, None, 10, 20, 50]), max_tickets_per_visit=rng.randint(1, 4),
+        accepted_programmes=rng.sample(PROGRAMMES, rng.randint(1, 3)), **dates)
+
+
+async def load_offers(database_url: str, venues: list[Venue], count: int, rng: random.Random) -> None:
+    store, now = EventStore(), datetime.now(timezone.utc)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    try:
+        for start in range(0, count, BATCH):
+            published = [offers.publish_offer(rng.choice(venues), offer_command(rng, now), uuid4(), now)
+                         for _ in range(min(BATCH, count - start))]
+            async with pool.acquire() as conn, conn.transaction():
+                for event in published:
+                    await store.append(conn, offer_stream(event.offer_id), 0, [event])
+                await put_offers(conn, [offers.offer_from([event]) for event in published])
+                # Some quotas are partly or wholly taken, as the usage service's visits would leave them.
+                await conn.executemany(
+                    "INSERT INTO offer_tickets_used (offer_id, tickets_used) VALUES ($1, $2)",
+                    [(e.offer_id, rng.randint(0, e.quota)) for e in published if e.quota and rng.random() < 0.5])
+        async with asyncio.timeout(RELAY_TIMEOUT_SECONDS):
+            while await pool.fetchval(_UNPUBLISHED):
+                await asyncio.sleep(0.5)
+    finally:
+        await pool.close()
+
+
+def search_params(name: str, params: dict, cursors: dict[str, str]) -> dict:
+    today = datetime.now(timezone.utc).date()
+    params = {key: (str(today + timedelta(days=int(value))) if key.startswith("date_") else value)
+              for key, value in params.items()}
+    if params.pop("page", None):
+        params["cursor"] = cursors["first page"]
+    return params
+
+
+async def run_searches(client: httpx.AsyncClient, count: int, concurrency: int, rng: random.Random) -> dict:
+    first = (await client.get("/v1/catalogue/offers")).json()
+    cursors = {"first page": first["next_cursor"]}
+    plan = [rng.choice(SEARCHES) for _ in range(count)]
+    for name, params in SEARCHES * 2:  # warm up: connections, plans, caches
+        (await client.get("/v1/catalogue/offers", params=search_params(name, params, cursors))).raise_for_status()
+    timings: dict[str, list[float]] = {name: [] for name, _ in SEARCHES}
+    listed: dict[str, list[int]] = {name: [] for name, _ in SEARCHES}
+    queue = asyncio.Queue()
+    for item in plan:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        while not queue.empty():
+            name, params = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.get("/v1/catalogue/offers", params=search_params(name, params, cursors))
+            timings[name].append(time.perf_counter() - started)
+            response.raise_for_status()
+            listed[name].append(len(response.json()["offers"]))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return {"elapsed": time.perf_counter() - started, "timings": timings, "listed": listed}
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
+
+
+def report(result: dict, offers_count: int, concurrency: int) -> None:
+    everything = [t for ts in result["timings"].values() for t in ts]
+    print(f"\nCatalogue search over {offers_count} offers: {len(everything)} queries, {concurrency} at a time, "
+          f"{len(everything) / result['elapsed']:.0f} queries/s")
+    print(f"{'search':<30} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'offers on page':>15}")
+    for name, timings in result["timings"].items():
+        if timings:
+            print(f"{name:<30} {len(timings):>5} {percentile(timings, 50) * 1000:>8.1f} "
+                  f"{percentile(timings, 95) * 1000:>8.1f} {statistics.mean(result['listed'][name]):>15.1f}")
+    print(f"{'all':<30} {len(everything):>5} {percentile(everything, 50) * 1000:>8.1f} "
+          f"{percentile(everything, 95) * 1000:>8.1f}")
+    print(f"catalogue_search_p50_ms={percentile(everything, 50) * 1000:.1f} "
+          f"catalogue_search_p95_ms={percentile(everything, 95) * 1000:.1f}")
+
+
+async def bench(url: str, database_url: str, args: argparse.Namespace) -> None:
+    rng = random.Random(7)
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        started = time.perf_counter()
+        venues = await create_venues(client, rng, args.venues)
+        await load_offers(database_url, venues, args.offers, rng)
+        print(f"loaded {len(venues)} venues and {args.offers} offers, events relayed, "
+              f"in {time.perf_counter() - started:.1f} s", flush=True)
+        report(await run_searches(client, args.queries, args.concurrency, rng), args.offers, args.concurrency)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--offers", type=int, default=10_000)
+    parser.add_argument("--venues", type=int, default=60)
+    parser.add_argument("--queries", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-catalogue-") as workdir:
+        workdir = Path(workdir)
+        with PostgresServer.from_environment(workdir / "pgdata") as postgres:
+            database = unique_database_name("lp_bench")
+            database_url = postgres.create_database(database)
+            broker = start_broker("tansu", workdir)
+            service = None
+            try:
+                asyncio.run(create_platform_topics(broker.bootstrap_servers))
+                spec = ServiceSpec("venues", free_port())
+                service = ServiceProcess(spec, service_environment(
+                    spec, database_url, broker.bootstrap_servers, broker.supports_idempotence,
+                    {"LOG_LEVEL": "WARNING"}), workdir / "venues.log")
+                service.start()
+                wait_until_ready([service])
+                asyncio.run(bench(spec.url, database_url, args))
+            finally:
+                if service is not None:
+                    service.stop()
+                broker.stop()
+                postgres.drop_database(database)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
