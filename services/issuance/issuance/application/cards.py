@@ -9,7 +9,7 @@ from issuance.adapters import read_models
 from issuance.application import streams
 from issuance.application.streams import Issuance
 from issuance.domain import cards, lifecycle
-from issuance.domain.card_number import formatted
+from leisure_contracts.card_numbers import formatted
 from leisure_contracts.base import Event
 from leisure_contracts.events import CardIssued, CardRenewed, CardRevoked
 from leisure_contracts.events.cards import RevocationReason

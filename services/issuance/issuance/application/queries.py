@@ -13,7 +13,7 @@ from issuance.adapters import read_models
 from issuance.adapters.read_models import CardFilter, Position
 from issuance.application import streams
 from issuance.application.streams import Issuance
-from issuance.domain.card_number import formatted
+from leisure_contracts.card_numbers import formatted
 from issuance.domain.dates import finnish_day
 from issuance.domain.lifecycle import Card, CardStatus
 from leisure_contracts.events import ProgrammeDefined

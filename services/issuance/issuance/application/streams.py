@@ -8,7 +8,8 @@ import asyncpg
 
 from issuance.adapters.metrics import IssuanceMetrics
 from issuance.domain import lifecycle, programmes
-from issuance.domain.card_number import CardNumbers, formatted, is_valid, normalise
+from issuance.domain.card_number import CardNumbers
+from leisure_contracts.card_numbers import formatted, is_valid, normalise
 from leisure_contracts.events import DistributorRegistered, ProgrammeDefined
 from leisure_runtime.auth import Principal
 from leisure_runtime.errors import NotFound, Rejected

@@ -1,36 +1,16 @@
-"""Card numbers: 12 digits read aloud in three groups of four, the last a Damm check digit.
+"""Making card numbers (the format and its Damm check digit are in `leisure_contracts.card_numbers`).
 
-Damm's check digit catches every single-digit typo and every swap of two adjacent digits (Luhn
-misses 09↔90). The 11 payload digits are a keyed permutation of a counter that never repeats (a
+The 11 payload digits are a keyed permutation of a counter that never repeats (a
 PostgreSQL sequence): distinct counters give distinct numbers, so collisions are impossible, and
 without the key one number says nothing about the next.
 """
 
 import hashlib
 
-# Damm's totally anti-symmetric quasigroup of order 10.
-_DAMM = (
-    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
-    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
-    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
-    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
-    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
-    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
-    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
-    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
-    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
-    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
-)
-LENGTH = 12
+from leisure_contracts.card_numbers import LENGTH, check_digit
+
 PAYLOADS = 10 ** (LENGTH - 1)
 """How many card numbers there can ever be: the counter runs over [0, PAYLOADS)."""
-
-
-def check_digit(payload: str) -> str:
-    interim = 0
-    for digit in payload:
-        interim = _DAMM[interim][int(digit)]
-    return str(interim)
 
 
 class CardNumbers:
@@ -70,15 +50,3 @@ class CardNumbers:
         keyed.update(half.to_bytes(4, "big"))
         return int.from_bytes(keyed.digest(), "big")
 
-
-def normalise(typed: str) -> str:
-    """What staff type or scan, without the spaces and dashes of the printed groups."""
-    return "".join(ch for ch in typed if ch not in " -")
-
-
-def is_valid(number: str) -> bool:
-    return len(number) == LENGTH and number.isascii() and number.isdigit() and check_digit(number) == "0"
-
-
-def formatted(number: str) -> str:
-    return " ".join(number[i:i + 4] for i in range(0, LENGTH, 4))

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from issuance.domain.card_number import formatted
+from leisure_contracts.card_numbers import formatted
 from issuance.domain.dates import add_months, finnish_day
 from leisure_contracts.base import Event
 from leisure_contracts.events import (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from issuance.domain.card_number import check_digit
+from leisure_contracts.card_numbers import check_digit
 from leisure_runtime.auth import Role
 from leisure_infra.service_testing import bearer
 

@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuance.domain.card_number import LENGTH, PAYLOADS, CardNumbers, formatted, is_valid, normalise
+from issuance.domain.card_number import PAYLOADS, CardNumbers
+from leisure_contracts.card_numbers import LENGTH, formatted, is_valid, normalise
 
 NUMBERS = CardNumbers("test-key")
 numbers = st.integers(0, PAYLOADS - 1).map(NUMBERS.number)

@@ -12,7 +12,7 @@ from leisure_contracts.events import CardIssued, OfferPublished
 from leisure_infra.postgres import unique_database_name
 from leisure_infra.service_testing import bearer, running_app, settings_for_test
 from leisure_runtime.auth import Role
-from usage.domain.card_number import damm_remainder
+from leisure_contracts.card_numbers import check_digit
 from usage.main import create_app
 from usage.settings import UsageSettings
 
@@ -78,7 +78,7 @@ def feed(publish_events):
 
 def new_card_number() -> str:
     payload = f"{uuid4().int % 10 ** 11:011d}"
-    return payload + str(damm_remainder(payload))
+    return payload + check_digit(payload)
 
 
 @pytest.fixture(scope="session")

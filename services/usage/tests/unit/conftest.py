@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from leisure_contracts.events.cards import RewardRule
-from usage.domain.card_number import damm_remainder
+from leisure_contracts.card_numbers import check_digit
 from usage.domain.views import CardAtVisit, OfferAtVisit, OfferTerms
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
@@ -16,7 +16,7 @@ ZONE = ZoneInfo("Europe/Helsinki")
 
 
 def numbered(payload: str) -> str:
-    return payload + str(damm_remainder(payload))
+    return payload + check_digit(payload)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ is and invites a retry."""
 from dataclasses import dataclass
 
 from leisure_runtime.errors import NotFound
-from usage.domain.card_number import formatted
+from leisure_contracts.card_numbers import formatted
 
 
 @dataclass(frozen=True)
