@@ -6,7 +6,7 @@ records visits on the demo cards and offers). No personal data: backgrounds are 
 
 from dataclasses import dataclass, field
 
-from leisure_infra.demo import issuance, usage, venues
+from leisure_infra.demo import issuance, stats, usage, venues
 from leisure_runtime.auth import AuthSettings
 
 
@@ -23,4 +23,5 @@ def load(urls: dict[str, str], auth: AuthSettings) -> Demo:
     demo.cards = issuance.load(urls["issuance"], auth, demo.summary)
     demo.offers = venues.load(urls["venues"], auth, demo.summary)
     usage.load(urls["usage"], auth, demo.cards, demo.offers, demo.summary)
+    stats.load(urls["stats"], auth, demo.summary)
     return demo

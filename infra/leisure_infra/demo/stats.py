@@ -21,7 +21,8 @@ def load(stats_url: str, auth: AuthSettings, summary: dict[str, int]) -> dict:
         while True:
             response = client.get("/v1/figures/holders", params=params, headers={"Authorization": f"Bearer {token}"})
             if response.status_code >= 400:
-                raise RuntimeError(f"demo data: GET /v1/figures/holders answered {response.status_code}: {response.text}")
+                raise RuntimeError(f"demo data: GET /v1/figures/holders answered {response.status_code}: "
+                                   f"{response.text}")
             answer = response.json()
             if answer["total"]["issued"]["value"] == summary.get("cards") or time.monotonic() > deadline:
                 break

@@ -3,23 +3,44 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from prometheus_client import Gauge
 
 from leisure_runtime.app import ServiceDefinition, create_service_app
+from leisure_runtime.metrics import PREFIX, RuntimeMetrics
 from leisure_runtime.settings import ServiceSettings
 from stats.adapters.api import router
-from stats.adapters.projection import projection
+from stats.adapters.freshness import Freshness
+from stats.adapters.projection import create_projection
+from stats.settings import StatsSettings
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_service_app(ServiceDefinition(
-        settings=settings or ServiceSettings.for_service("stats"),
+    settings = StatsSettings.from_settings(settings) if settings else StatsSettings.for_service("stats")
+    metrics = RuntimeMetrics(settings.service_name)
+    projection = create_projection(settings.holder_hash_key.get_secret_value(), settings.consumer_batch_size,
+                                   settings.projection_name)
+    freshness = Freshness(projection)
+    Gauge(f"{PREFIX}_stats_projection_behind_seconds",
+          "Seconds the statistics lag behind the newest event on their topics (0: caught up)",
+          registry=metrics.registry).set_function(freshness.behind_seconds)
+
+    async def projection_fresh(_app: FastAPI) -> bool:
+        return freshness.behind_seconds() <= settings.ready_max_behind_seconds
+
+    app = create_service_app(ServiceDefinition(
+        settings=settings,
         title="Leisure Pass — statistics",
-        description="Anonymised figures on holders and uses; cells below the threshold are suppressed.",
+        description="Anonymised figures on holders and uses; cells below the threshold are suppressed, "
+                    "and so are cells that would let them be recovered from totals.",
         migrations=Path(__file__).parent / "adapters" / "migrations",
         routers=[router],
         consumers=[projection],
         publishes_events=False,
+        metrics=metrics,
+        readiness_checks={"projection": projection_fresh},
     ))
+    app.state.freshness = freshness
+    return app
 
 
 app = create_app()

@@ -1,0 +1,139 @@
+"""The batched idempotent consumer applies a whole batch in one transaction, still once per event
+whatever is redelivered, republished or repeated inside one batch; a rejected event alone goes to
+the dead letters; it tells how far behind its partitions it is."""
+
+import asyncio
+from uuid import uuid4
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from leisure_contracts.events import CardRenewed
+from leisure_contracts.topics import Topic, dead_letter_topic
+from leisure_infra.brokers import create_topics
+from leisure_runtime.consumer import BatchedIdempotentConsumer, RejectedEvent
+from leisure_runtime.event_store import EventStore
+from leisure_runtime.metrics import RuntimeMetrics
+
+pytestmark = pytest.mark.integration
+store = EventStore()
+REJECTED: set[tuple] = set()  # (card, day of valid_until) the test's read model refuses
+
+
+async def count_renewals(conn, events) -> None:
+    if any((event.card_id, event.valid_until.day) in REJECTED for _, event in events):
+        raise RejectedEvent("this renewal is not accepted here")
+    await conn.executemany(
+        "INSERT INTO renewals_seen (card_id, renewals) VALUES ($1, 1) "
+        "ON CONFLICT (card_id) DO UPDATE SET renewals = renewals_seen.renewals + 1",
+        [(event.card_id,) for _, event in events],
+    )
+
+
+@pytest.fixture
+async def read_model(pool):
+    await pool.execute("CREATE TABLE renewals_seen (card_id uuid PRIMARY KEY, renewals integer NOT NULL)")
+    await pool.execute("CREATE TABLE transactions_seen (n serial PRIMARY KEY)")
+    return pool
+
+
+async def renewals(pool, cards) -> dict:
+    rows = await pool.fetch("SELECT card_id, renewals FROM renewals_seen WHERE card_id = ANY($1::uuid[])", cards)
+    return {r["card_id"]: r["renewals"] for r in rows}
+
+
+async def eventually(check, timeout: float = 30):
+    async with asyncio.timeout(timeout):
+        while not (result := await check()):
+            await asyncio.sleep(0.2)
+    return result
+
+
+async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
+    read_model, kafka_broker, start_relay, stop_relay, read_topic, kafka_test_consumer_settings, renewal
+):
+    pool = read_model
+    cards = [uuid4() for _ in range(4)]
+    async with pool.acquire() as conn:
+        for card in cards:
+            await store.append(conn, f"card-{card}", 0, [renewal(card, n) for n in range(5)])
+    relay, producer, relay_task = await start_relay(pool, f"relay-{uuid4().hex[:8]}")
+
+    async def note_transaction(conn) -> None:
+        await conn.execute("INSERT INTO transactions_seen DEFAULT VALUES")
+
+    name = f"test-batched-{uuid4().hex[:8]}"
+    # Malformed messages go to a topic of this test's own: on the shared one they would reach
+    # other tests' consumers too.
+    own_topic = f"test.{name}"
+    await create_topics(kafka_broker.bootstrap_servers, [own_topic, dead_letter_topic(own_topic)], 2)
+    consumer = BatchedIdempotentConsumer(name, [Topic.CARDS.value, own_topic], {CardRenewed: count_renewals},
+                                         max_records=200, in_transaction=note_transaction)
+    metrics = RuntimeMetrics("test")
+    broker = KafkaBroker(kafka_broker.bootstrap_servers)
+    consumer.subscribe(broker, pool, metrics, **kafka_test_consumer_settings)
+    await broker.start()
+    try:
+        expected = {card: 5 for card in cards}
+        await eventually(lambda: _equals(renewals(pool, cards), expected))
+
+        async def caught_up():
+            return consumer.progress is not None and consumer.progress.records_behind == 0
+
+        await eventually(caught_up)
+        assert consumer.progress.newest_event_time is not None
+
+        # A republish from the start puts every event on the topic again, at new offsets.
+        assert await relay.republish_from(0) == 20
+        await eventually(lambda: _at_least(metrics.events_consumed(name, CardRenewed.event_type(), "duplicate"), 20))
+        assert await renewals(pool, cards) == expected
+
+        # The same records handed over again, twice within one batch: still applied once.
+        mine = [r for r in await read_topic(Topic.CARDS.value)
+                if r.header("ce_subject") in {f"card-{card}".encode() for card in cards}]
+        transactions = await pool.fetchval("SELECT count(*) FROM transactions_seen")
+        await consumer.handle_batch(mine + mine, pool, broker, metrics)
+        assert await renewals(pool, cards) == expected
+        assert await pool.fetchval("SELECT count(*) FROM transactions_seen") == transactions + 1  # one for all 40
+
+        # A malformed message and an event the read model rejects go to the dead letters; the
+        # rest of their batch is applied.
+        bad_id = str(uuid4())
+        raw = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap_servers)
+        await raw.start()
+        await raw.send_and_wait(own_topic, b"{not json", key=b"bad", headers=[
+            ("ce_specversion", b"1.0"), ("ce_id", bad_id.encode()), ("ce_source", b"/test"),
+            ("ce_type", CardRenewed.event_type().encode()),
+        ])
+        await raw.stop()
+        REJECTED.add((cards[0], 11))
+        async with pool.acquire() as conn:
+            await store.append(conn, f"card-{cards[0]}", 5, [renewal(cards[0], n) for n in (9, 10, 11)])
+
+        async def dead_lettered():
+            return [r for topic in (own_topic, Topic.CARDS.value)
+                    for r in await read_topic(dead_letter_topic(topic)) if r.header("dlq_consumer") == name.encode()]
+
+        await eventually(lambda: _equals(renewals(pool, cards[:1]), {cards[0]: 7}))
+        dead = await eventually(lambda: _when(dead_lettered(), lambda found: len(found) == 2))
+        malformed, rejected = sorted(dead, key=lambda r: r.header("ce_id") != bad_id.encode())
+        assert b"not JSON" in malformed.header("dlq_reason")
+        assert rejected.header("dlq_reason") == b"this renewal is not accepted here"
+        assert rejected.header("ce_subject") == f"card-{cards[0]}".encode()
+    finally:
+        await broker.stop()
+        await stop_relay(producer, relay_task)
+
+
+async def _equals(awaitable, expected) -> bool:
+    return await awaitable == expected
+
+
+async def _at_least(sample, count) -> bool:
+    return sample._value.get() >= count
+
+
+async def _when(awaitable, predicate):
+    found = await awaitable
+    return found if predicate(found) else None

@@ -1,0 +1,66 @@
+"""What figures can be broken down by."""
+
+from enum import StrEnum
+
+
+class HolderDimension(StrEnum):
+    """Of a holder, as recorded when the card was issued."""
+
+    region = "region"
+    programme = "programme"
+    age_band = "age_band"
+    gender = "gender"
+    mother_tongue = "mother_tongue"
+    life_situation = "life_situation"
+    postal_code = "postal_code"
+    distributor_kind = "distributor_kind"
+
+
+class Background(StrEnum):
+    """The holder's background, for cross-tabulation."""
+
+    age_band = "age_band"
+    gender = "gender"
+    mother_tongue = "mother_tongue"
+    life_situation = "life_situation"
+    postal_code = "postal_code"
+    distributor_kind = "distributor_kind"
+
+
+class UseDimension(StrEnum):
+    """Of a use: where, what, when. `region` is the venue's, `card_region` the card's home region."""
+
+    region = "region"
+    card_region = "card_region"
+    programme = "programme"
+    municipality = "municipality"
+    venue = "venue"
+    venue_kind = "venue_kind"
+    category = "category"
+    month = "month"
+
+
+class OfferSide(StrEnum):
+    """What a cross-tabulation puts in its columns."""
+
+    category = "category"
+    venue_kind = "venue_kind"
+
+
+class QuotaBy(StrEnum):
+    offer = "offer"
+    category = "category"
+
+
+class RewardsBy(StrEnum):
+    programme = "programme"
+    region = "region"
+
+
+class CrossTabMeasure(StrEnum):
+    uses = "uses"
+    users = "users"
+
+
+UNKNOWN = "unknown"
+OTHER_POSTAL_CODES = "other"
