@@ -10,12 +10,25 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from leisure_contracts.events import CardIssued
+from leisure_infra.brokers import create_platform_topics, start_broker
 from leisure_infra.service_testing import bearer
 from leisure_runtime.auth import Role
 from stats.adapters.projection import TABLES
 
 pytestmark = pytest.mark.integration
 NATIONAL = bearer(Role.stats_reader, "reader-national", national=True)
+
+
+@pytest.fixture(scope="module")
+async def kafka_broker(tmp_path_factory):
+    """A broker of this module's own: a rebuild reads whole topics, and the comparison is of this
+    history alone, not of whatever earlier tests of the run left on the shared topics."""
+    broker = start_broker(os.environ.get("LEISURE_TEST_BROKER", "tansu"), tmp_path_factory.mktemp("rebuild-broker"))
+    try:
+        await create_platform_topics(broker.bootstrap_servers)
+        yield broker
+    finally:
+        broker.stop()
 
 
 async def snapshot(pool) -> dict:
