@@ -14,6 +14,8 @@ import threading
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
+
 from leisure_contracts.topics import PARTITIONS, all_topics
 from leisure_infra import demo
 from leisure_infra.postgres import PostgresServer
@@ -58,7 +60,11 @@ def main() -> int:
         wait_until_ready(processes, timeout=60)
 
         auth = AuthSettings(jwt_secret=ServiceSettings.model_fields["jwt_secret"].default)
-        loaded = demo.load({spec.name: spec.url for spec in SPECS}, auth)
+        try:
+            loaded = demo.load({spec.name: spec.url for spec in SPECS}, auth)
+        except Exception:
+            _print_event_flow()
+            raise
         _print_welcome(auth, loaded, logs)
         while not stop_requested.is_set():
             for process in processes:
@@ -75,6 +81,20 @@ def _stop_on_signals() -> threading.Event:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     return stop
+
+
+def _print_event_flow() -> None:
+    """What each service published and consumed: where events stopped when the demo could not load."""
+    for spec in SPECS:
+        try:
+            metrics = httpx.get(f"{spec.url}/metrics", timeout=5).text
+        except httpx.HTTPError as error:
+            print(f"{spec.name}: no metrics ({error})", file=sys.stderr)
+            continue
+        for line in metrics.splitlines():
+            if line.startswith(("leisure_outbox_backlog", "leisure_events_published_total",
+                                "leisure_events_consumed_total", "leisure_consumer_lag_seconds")):
+                print(f"{spec.name}: {line}", file=sys.stderr)
 
 
 def _print_welcome(auth: AuthSettings, loaded: demo.Demo, logs: Path) -> None:

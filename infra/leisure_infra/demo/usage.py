@@ -13,7 +13,7 @@ import httpx
 
 from leisure_runtime.auth import AuthSettings, Role, mint_token
 
-WAIT_SECONDS = 60
+WAIT_SECONDS = 90
 SPREAD = timedelta(days=21)
 LOCAL = ZoneInfo("Europe/Helsinki")
 
