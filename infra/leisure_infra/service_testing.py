@@ -2,6 +2,7 @@
 a fresh database and the real broker, tokens for every role, and other services' events put on
 their topics exactly as those services' relays would."""
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timezone
@@ -45,6 +46,15 @@ async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+async def eventually(check, timeout: float = 30, interval: float = 0.2):
+    """Poll an async check until it returns something truthy, and return that; fail after `timeout`.
+    Events travel asynchronously between services, so tests wait for their effects this way."""
+    async with asyncio.timeout(timeout):
+        while not (result := await check()):
+            await asyncio.sleep(interval)
+    return result
 
 
 def bearer(role: Role | str, subject: str = "staff-1", **scope) -> dict[str, str]:

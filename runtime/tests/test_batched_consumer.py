@@ -2,7 +2,6 @@
 whatever is redelivered, republished or repeated inside one batch; a rejected event alone goes to
 the dead letters; it tells how far behind its partitions it is."""
 
-import asyncio
 from uuid import uuid4
 
 import pytest
@@ -12,6 +11,7 @@ from faststream.kafka import KafkaBroker
 from leisure_contracts.events import CardRenewed
 from leisure_contracts.topics import Topic, dead_letter_topic
 from leisure_infra.brokers import create_topics
+from leisure_infra.service_testing import eventually
 from leisure_runtime.consumer import BatchedIdempotentConsumer, RejectedEvent
 from leisure_runtime.event_store import EventStore
 from leisure_runtime.metrics import RuntimeMetrics
@@ -42,12 +42,6 @@ async def renewals(pool, cards) -> dict:
     rows = await pool.fetch("SELECT card_id, renewals FROM renewals_seen WHERE card_id = ANY($1::uuid[])", cards)
     return {r["card_id"]: r["renewals"] for r in rows}
 
-
-async def eventually(check, timeout: float = 30):
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(0.2)
-    return result
 
 
 async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(

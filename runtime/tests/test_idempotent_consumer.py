@@ -1,7 +1,6 @@
 """The idempotent consumer applies each event once, whatever is redelivered or republished, and
 sends what it cannot read to the dead-letter topic with the reason."""
 
-import asyncio
 from uuid import uuid4
 
 import pytest
@@ -10,6 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from leisure_contracts.events import CardRenewed
 from leisure_contracts.topics import Topic, dead_letter_topic
+from leisure_infra.service_testing import eventually
 from leisure_runtime.consumer import IdempotentConsumer
 from leisure_runtime.event_store import EventStore
 from leisure_runtime.metrics import RuntimeMetrics
@@ -36,11 +36,6 @@ async def renewals(pool, cards) -> dict:
     rows = await pool.fetch("SELECT card_id, renewals FROM renewals_seen WHERE card_id = ANY($1::uuid[])", cards)
     return {r["card_id"]: r["renewals"] for r in rows}
 
-
-async def eventually(check, timeout: float = 30):
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.2)
 
 
 async def test_redelivery_and_republish_change_nothing_and_bad_messages_are_dead_lettered(

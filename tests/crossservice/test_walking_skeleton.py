@@ -2,13 +2,12 @@
 a distributor issues a card → CardIssued is stored, relayed and on the topic → stats counts the
 holder, readable at its API."""
 
-import asyncio
-
 import httpx
 import pytest
 
 from leisure_contracts.events import CardIssued
 from leisure_contracts.topics import Topic
+from leisure_infra.service_testing import eventually
 from leisure_runtime.auth import AuthSettings, Role, mint_token
 from leisure_runtime.settings import ServiceSettings
 
@@ -26,13 +25,6 @@ def bearer(token: str) -> dict:
 
 BACKGROUND = {"age": 34, "gender": "female", "mother_tongue": "finnish", "life_situation": "unemployed",
               "postal_code": "02100", "children_under_16": 2}
-
-
-async def eventually(check, timeout: float = 30):
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(0.3)
-    return result
 
 
 async def test_every_service_serves_health_readiness_metrics_and_openapi(platform):

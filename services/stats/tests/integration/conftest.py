@@ -3,6 +3,7 @@ a test's own regions and programmes (the broker and its topics are shared by eve
 published in batches as the other services' relays would."""
 
 import asyncio
+import functools
 import random
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
@@ -24,7 +25,7 @@ from leisure_contracts.events import (
     VisitCancelled,
     VisitRecorded,
 )
-from leisure_infra.service_testing import running_app, settings_for_test
+from leisure_infra.service_testing import eventually, running_app, settings_for_test
 from stats.main import create_app
 from stats.settings import StatsSettings
 
@@ -142,16 +143,10 @@ async def stats_service(database_factory, kafka_broker):
         yield app, client
 
 
-async def eventually(check, timeout: float = 45):
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(0.3)
-    return result
-
-
 @pytest.fixture
 def wait_for():
-    return eventually
+    """Waits up to 45 s: the scenarios publish thousands of events."""
+    return functools.partial(eventually, timeout=45)
 
 
 def rows_of(answer: dict) -> dict:

@@ -1,7 +1,6 @@
 """Usage running in the test's event loop on its own database and the shared test broker, with
 builders of the card and offer events it learns from and waits for their arrival."""
 
-import asyncio
 import contextlib
 from datetime import date, datetime, timedelta, timezone
 from uuid import uuid4
@@ -10,9 +9,9 @@ import pytest
 
 from leisure_contracts.events import CardIssued, OfferPublished
 from leisure_infra.postgres import unique_database_name
-from leisure_infra.service_testing import bearer, running_app, settings_for_test
-from leisure_runtime.auth import Role
+from leisure_infra.service_testing import bearer, eventually, running_app, settings_for_test
 from leisure_contracts.card_numbers import check_digit
+from leisure_runtime.auth import Role
 from usage.main import create_app
 from usage.settings import UsageSettings
 
@@ -42,13 +41,6 @@ async def usage_app(usage_settings):
     app = create_app(usage_settings())
     async with running_app(app) as client:
         yield app, client
-
-
-async def eventually(check, timeout: float = 30, interval: float = 0.2):
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(interval)
-    return result
 
 
 @pytest.fixture(scope="session")

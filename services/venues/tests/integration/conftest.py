@@ -1,6 +1,5 @@
 """The venues app on a database of the module's own and the test broker, and what its tests share."""
 
-import asyncio
 import json
 from datetime import datetime, timezone
 from uuid import uuid4
@@ -9,6 +8,7 @@ import pytest
 
 from leisure_contracts.events import VisitRecorded
 from leisure_infra.service_testing import bearer, running_app, settings_for_test
+from leisure_infra.service_testing import eventually as poll_until_true
 from leisure_runtime.auth import Role
 from venues.main import create_app
 
@@ -67,14 +67,7 @@ def new_offer(venues_api, staff_of):
 @pytest.fixture
 def eventually():
     """`await eventually(check)`: poll an async check until it returns something truthy (≤ 30 s)."""
-
-    async def poll(check, timeout: float = 30):
-        async with asyncio.timeout(timeout):
-            while not (result := await check()):
-                await asyncio.sleep(0.2)
-        return result
-
-    return poll
+    return poll_until_true
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 that combine, stable pages, only open offers, and places left that follow the visit events."""
 
 from datetime import datetime, timedelta, timezone
-from uuid import uuid4
 
 import pytest
 
