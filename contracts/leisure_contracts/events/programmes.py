@@ -1,6 +1,6 @@
 """Programme and distributor events, emitted by issuance."""
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from leisure_contracts.base import Event
 from leisure_contracts.events.cards import DistributorKind, RewardRule
@@ -8,16 +8,12 @@ from leisure_contracts.events.common import LocalizedText, RegionCode
 from leisure_contracts.topics import Topic
 
 
-class ProgrammeDefined(Event):
-    """A coordinator set up a programme: a culture card, a sport wristband, an activity pass."""
+class ProgrammeTerms(BaseModel):
+    """The rules a programme's cards carry; defined once, changed in full by an update."""
 
-    event_name = "programme.defined"
-    event_topic = Topic.PROGRAMMES
-    key_field = "programme_id"
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
-    programme_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
     name: LocalizedText
-    home_region: RegionCode | None = Field(description="The region that runs it; none for a national programme")
     minimum_age: int = Field(ge=0, le=120)
     eligibility_criteria: list[str] = Field(description="Statements the worker confirms; no documents asked")
     validity_months: int = Field(ge=1, le=60)
@@ -27,6 +23,17 @@ class ProgrammeDefined(Event):
     participating_regions: list[RegionCode]
     yearly_use_limit: int | None = Field(default=None, ge=1)
     reward_rule: RewardRule | None = None
+
+
+class ProgrammeDefined(Event, ProgrammeTerms):
+    """A coordinator set up a programme: a culture card, a sport wristband, an activity pass."""
+
+    event_name = "programme.defined"
+    event_topic = Topic.PROGRAMMES
+    key_field = "programme_id"
+
+    programme_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    home_region: RegionCode | None = Field(description="The region that runs it; none for a national programme")
     defined_at: AwareDatetime
 
 
@@ -44,7 +51,7 @@ class DistributorRegistered(Event):
     registered_at: AwareDatetime
 
 
-class ProgrammeUpdated(Event):
+class ProgrammeUpdated(Event, ProgrammeTerms):
     """A coordinator changed a programme's terms (e.g. the next season). Carries the terms in full;
     cards already issued keep the terms they were issued with, renewals use the new validity."""
 
@@ -53,14 +60,4 @@ class ProgrammeUpdated(Event):
     key_field = "programme_id"
 
     programme_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
-    name: LocalizedText
-    minimum_age: int = Field(ge=0, le=120)
-    eligibility_criteria: list[str] = Field(description="Statements the worker confirms; no documents asked")
-    validity_months: int = Field(ge=1, le=60)
-    children_allowance: int = Field(ge=0, le=20)
-    escort_free: bool
-    accepted_in_all_regions: bool = Field(description="False: the card is accepted in its home region only")
-    participating_regions: list[RegionCode]
-    yearly_use_limit: int | None = Field(default=None, ge=1)
-    reward_rule: RewardRule | None = None
     updated_at: AwareDatetime
