@@ -57,3 +57,21 @@ def stop_relay():
         await producer.stop()
 
     return stop
+
+
+class RenewalsSeen:
+    """A test read model: how many renewals of each card a consumer has applied."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def counts(self, cards) -> dict:
+        rows = await self.pool.fetch(
+            "SELECT card_id, renewals FROM renewals_seen WHERE card_id = ANY($1::uuid[])", cards)
+        return {r["card_id"]: r["renewals"] for r in rows}
+
+
+@pytest.fixture
+async def read_model(pool) -> RenewalsSeen:
+    await pool.execute("CREATE TABLE renewals_seen (card_id uuid PRIMARY KEY, renewals integer NOT NULL)")
+    return RenewalsSeen(pool)

@@ -31,23 +31,14 @@ async def count_renewals(conn, events) -> None:
     )
 
 
-@pytest.fixture
-async def read_model(pool):
-    await pool.execute("CREATE TABLE renewals_seen (card_id uuid PRIMARY KEY, renewals integer NOT NULL)")
-    await pool.execute("CREATE TABLE transactions_seen (n serial PRIMARY KEY)")
-    return pool
-
-
-async def renewals(pool, cards) -> dict:
-    rows = await pool.fetch("SELECT card_id, renewals FROM renewals_seen WHERE card_id = ANY($1::uuid[])", cards)
-    return {r["card_id"]: r["renewals"] for r in rows}
 
 
 
 async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
     read_model, kafka_broker, start_relay, stop_relay, read_topic, kafka_test_consumer_settings, renewal
 ):
-    pool = read_model
+    pool = read_model.pool
+    await pool.execute("CREATE TABLE transactions_seen (n serial PRIMARY KEY)")
     cards = [uuid4() for _ in range(4)]
     async with pool.acquire() as conn:
         for card in cards:
@@ -70,7 +61,7 @@ async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
     await broker.start()
     try:
         expected = {card: 5 for card in cards}
-        await eventually(lambda: _equals(renewals(pool, cards), expected))
+        await eventually(lambda: _equals(read_model.counts(cards), expected))
 
         async def caught_up():
             return consumer.progress is not None and consumer.progress.records_behind == 0
@@ -81,14 +72,14 @@ async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
         # A republish from the start puts every event on the topic again, at new offsets.
         assert await relay.republish_from(0) == 20
         await eventually(lambda: _at_least(metrics.events_consumed(name, CardRenewed.event_type(), "duplicate"), 20))
-        assert await renewals(pool, cards) == expected
+        assert await read_model.counts(cards) == expected
 
         # The same records handed over again, twice within one batch: still applied once.
         mine = [r for r in await read_topic(Topic.CARDS.value)
                 if r.header("ce_subject") in {f"card-{card}".encode() for card in cards}]
         transactions = await pool.fetchval("SELECT count(*) FROM transactions_seen")
         await consumer.handle_batch(mine + mine, pool, broker, metrics)
-        assert await renewals(pool, cards) == expected
+        assert await read_model.counts(cards) == expected
         assert await pool.fetchval("SELECT count(*) FROM transactions_seen") == transactions + 1  # one for all 40
 
         # A malformed message and an event the read model rejects go to the dead letters; the
@@ -109,7 +100,7 @@ async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
             return [r for topic in (own_topic, Topic.CARDS.value)
                     for r in await read_topic(dead_letter_topic(topic)) if r.header("dlq_consumer") == name.encode()]
 
-        await eventually(lambda: _equals(renewals(pool, cards[:1]), {cards[0]: 7}))
+        await eventually(lambda: _equals(read_model.counts(cards[:1]), {cards[0]: 7}))
         dead = await eventually(lambda: _when(dead_lettered(), lambda found: len(found) == 2))
         malformed, rejected = sorted(dead, key=lambda r: r.header("ce_id") != bad_id.encode())
         assert b"not JSON" in malformed.header("dlq_reason")

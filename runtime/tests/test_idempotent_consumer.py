@@ -26,22 +26,13 @@ async def count_renewal(conn, _attributes, event: CardRenewed) -> None:
     )
 
 
-@pytest.fixture
-async def read_model(pool):
-    await pool.execute("CREATE TABLE renewals_seen (card_id uuid PRIMARY KEY, renewals integer NOT NULL)")
-    return pool
-
-
-async def renewals(pool, cards) -> dict:
-    rows = await pool.fetch("SELECT card_id, renewals FROM renewals_seen WHERE card_id = ANY($1::uuid[])", cards)
-    return {r["card_id"]: r["renewals"] for r in rows}
 
 
 
 async def test_redelivery_and_republish_change_nothing_and_bad_messages_are_dead_lettered(
     read_model, kafka_broker, start_relay, stop_relay, read_topic, kafka_test_consumer_settings, renewal
 ):
-    pool = read_model
+    pool = read_model.pool
     cards = [uuid4(), uuid4()]
     async with pool.acquire() as conn:
         for card in cards:
@@ -58,7 +49,7 @@ async def test_redelivery_and_republish_change_nothing_and_bad_messages_are_dead
         expected = {cards[0]: 3, cards[1]: 3}
 
         async def all_applied():
-            return await renewals(pool, cards) == expected
+            return await read_model.counts(cards) == expected
 
         await eventually(all_applied)
 
@@ -71,14 +62,14 @@ async def test_redelivery_and_republish_change_nothing_and_bad_messages_are_dead
             return sample._value.get() >= 6
 
         await eventually(duplicates_seen)
-        assert await renewals(pool, cards) == expected
+        assert await read_model.counts(cards) == expected
 
         # The same record handed to the consumer twice more: still applied once.
         [record] = [r for r in await read_topic(Topic.CARDS.value)
                     if r.header("ce_subject") == f"card-{cards[0]}".encode()][:1]
         await consumer.handle(record, pool, broker, metrics)
         await consumer.handle(record, pool, broker, metrics)
-        assert await renewals(pool, cards) == expected
+        assert await read_model.counts(cards) == expected
 
         # A malformed message goes to the dead-letter topic with its reason; the consumer goes on.
         bad_id = str(uuid4())
@@ -105,7 +96,7 @@ async def test_redelivery_and_republish_change_nothing_and_bad_messages_are_dead
         assert dead.value == b"{not json"
 
         async def went_on():
-            return (await renewals(pool, cards))[cards[0]] == 4
+            return (await read_model.counts(cards))[cards[0]] == 4
 
         await eventually(went_on)
     finally:
