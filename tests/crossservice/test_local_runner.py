@@ -1,5 +1,5 @@
-"""`make run` as a newcomer meets it: everything ready, demo data loaded, the printed tokens work,
-Ctrl-C stops it all, and a second run after a stop works too."""
+"""`make run` as a newcomer meets it: everything ready, demo data loaded (weeks of visits), the
+printed tokens work, Ctrl-C stops it all, and a second run after a stop works too."""
 
 import os
 import re
@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 pytestmark = pytest.mark.integration
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def free_port_block(size: int) -> int:
@@ -97,6 +100,15 @@ def test_the_runner_starts_everything_loads_demo_data_and_stops_cleanly_twice(ru
                     break
                 time.sleep(0.5)
             assert counted[("uusimaa", "culture-card")] == expected, f"run {attempt}: {counted}"
+
+            # The demo's visits are a few weeks of history (entered later from paper), not all today.
+            coordinator = {"Authorization": f"Bearer {tokens['coordinator']}"}
+            cards = httpx.get(f"{urls['issuance']}/v1/cards", params={"limit": 100}, headers=coordinator).json()
+            visit_days = {datetime.fromisoformat(visit["occurred_at"]).astimezone(HELSINKI).date()
+                          for card in cards["cards"]
+                          for visit in httpx.get(f"{urls['usage']}/v1/cards/{card['card_id']}/visits",
+                                                 headers=coordinator).json()}
+            assert len(visit_days) > 7 and max(visit_days) - min(visit_days) > timedelta(weeks=1), sorted(visit_days)
         finally:
             stop_runner(runner)
         for port in range(first_port, first_port + 5):

@@ -1,7 +1,9 @@
 """Demo data for `make run`, loaded through the services' own APIs as staff would enter it.
 
 Each service's part lives in its own module; later parts use what earlier ones created (usage
-records visits on the demo cards and offers). No personal data: backgrounds are statistics only.
+records visits on the demo cards and offers). A few weeks of history, entered as staff enter it
+later: cards issued on paper on days of the last four weeks, seasons and courses that opened weeks
+ago, visits on the days between and today. No personal data: backgrounds are statistics only.
 """
 
 from dataclasses import dataclass, field

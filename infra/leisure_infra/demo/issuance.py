@@ -1,9 +1,11 @@
 """Issuance demo data: one programme of each model in DESIGN.md (culture card, sport wristband, activity pass), the
-distributors that hand them out, and cards with varied holder backgrounds. No personal data:
-backgrounds are statistics only.
+distributors that hand them out, and cards with varied holder backgrounds, handed over on days of the
+last four weeks (issued on paper, entered now). No personal data: backgrounds are statistics only.
 """
 
 import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -58,6 +60,11 @@ DISTRIBUTORS = [
      "kind": "unemployed_health_check", "region": "varsinais-suomi"},
 ]
 
+FINLAND = ZoneInfo("Europe/Helsinki")
+HANDED_OVER_WITHIN_DAYS = 27
+"""Cards were handed over on paper up to this many days back: within issuance's 30 days, with room
+for the demo's visits after them."""
+
 # (distributor, programme, how many cards)
 CARDS = [
     ("espoo-social-office", "culture-card", 8),
@@ -92,13 +99,18 @@ def load(issuance_url: str, auth: AuthSettings, summary: dict[str, int]) -> list
         regions = {d["distributor_id"]: d["region"] for d in DISTRIBUTORS}
         criteria = {p["programme_id"]: p["eligibility_criteria"] for p in PROGRAMMES}
         issued = []
+        today = datetime.now(FINLAND).date()
         for distributor_id, programme_id, count in CARDS:
             token = mint_token(auth, Role.distributor, f"demo-worker-{distributor_id}",
                                region=regions[distributor_id], organisation=distributor_id)
-            for _ in range(count):
-                issued.append(post(client, "/v1/cards", {"programme_id": programme_id,
-                                                         "criteria_confirmed": criteria[programme_id],
-                                                         "background": _background(rng)}, token))
+            for n in range(count):
+                # Each office's first card went out four weeks ago: it has the longest history of visits.
+                days_back = HANDED_OVER_WITHIN_DAYS if n == 0 else rng.randint(0, HANDED_OVER_WITHIN_DAYS)
+                body = {"programme_id": programme_id, "criteria_confirmed": criteria[programme_id],
+                        "background": _background(rng)}
+                if days_back:
+                    body["issued_on"] = (today - timedelta(days=days_back)).isoformat()
+                issued.append(post(client, "/v1/cards", body, token))
     summary.update(programmes=len(PROGRAMMES), distributors=len(DISTRIBUTORS), cards=len(issued))
     return issued
 

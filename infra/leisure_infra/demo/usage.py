@@ -1,11 +1,12 @@
-"""Usage demo data: visits on the demo cards at the demo offers that accept them, spread over the
-last weeks where the card and the offer already existed, one cancelled visit, and a reward earned
-on a card whose programme has a reward rule. Recorded through the usage API as venue staff would.
+"""Usage demo data: visits on the demo cards at the demo offers that accept them, on days of the last
+four weeks when the card was valid and the offer open (entered later from paper) and today, one
+cancelled visit, and a reward earned on a card whose programme has a reward rule. Recorded through
+the usage API as venue staff would.
 """
 
 import random
 import time
-from datetime import datetime, time as clock_time, timedelta, timezone
+from datetime import date, datetime, time as clock_time, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,10 @@ import httpx
 from leisure_runtime.auth import AuthSettings, Role, mint_token
 
 WAIT_SECONDS = 90
-SPREAD = timedelta(days=21)
+SPREAD_DAYS = 28
+"""Visits entered later go this many days back: within usage's 30 days."""
+TODAY_SHARE = 0.2
+"""Of the visits, about this share happens today, recorded as it happens."""
 LOCAL = ZoneInfo("Europe/Helsinki")
 
 
@@ -25,25 +29,28 @@ def load(usage_url: str, auth: AuthSettings, cards: list[dict], offers: list[dic
     with httpx.Client(base_url=usage_url, timeout=10) as client:
         _wait_until_known(client, cards, offers, coordinator)
         places = {o["offer_id"]: o.get("quota") for o in offers}
+        today = datetime.now(LOCAL).date()
         recorded, rewards = [], 0
         rewarded_card = next((c for c in cards if c.get("reward_rule")), None)
         for card in cards:
-            wanted = rewarded_card["reward_rule"]["every_visits"] if card is rewarded_card else rng.randint(0, 3)
-            usable = [o for o in offers if _accepts(o, card)]
+            wanted = rewarded_card["reward_rule"]["every_visits"] if card is rewarded_card else rng.randint(0, 4)
+            usable = [o for o in offers if _accepts(o, card) and _days_open(card, o, today)]
             made = 0
             for _ in range(2 * wanted):  # a refused attempt (say, a withdrawn offer) tries another offer
                 open_offers = [o for o in usable if places[o["offer_id"]] is None or places[o["offer_id"]] > 0]
                 if made == wanted or not open_offers:
                     break
                 offer = rng.choice(open_offers)
-                answer = _record(client, auth, card, offer, rng, places[offer["offer_id"]])
+                answer = _record(client, auth, card, offer, rng, places[offer["offer_id"]], today)
                 if answer is not None:
                     made += 1
                     places[offer["offer_id"]] = answer["places_left"]
                     recorded.append((card, offer, answer))
                     rewards += answer["reward"] is not None
         cancelled = _cancel_one(client, auth, [r for r in recorded if r[0] is not rewarded_card])
-    summary.update(visits=len(recorded), visits_cancelled=cancelled, rewards_earned=rewards)
+    days = {datetime.fromisoformat(answer["visit"]["occurred_at"]).astimezone(LOCAL).date()
+            for _card, _offer, answer in recorded}
+    summary.update(visits=len(recorded), visit_days=len(days), visits_cancelled=cancelled, rewards_earned=rewards)
 
 
 def _wait_until_known(client: httpx.Client, cards: list[dict], offers: list[dict], token: str) -> None:
@@ -71,17 +78,21 @@ def _accepts(offer: dict, card: dict) -> bool:
 
 
 def _record(client: httpx.Client, auth: AuthSettings, card: dict, offer: dict, rng: random.Random,
-            places_left: int | None) -> dict | None:
-    """Record a visit at a time when both the card and the offer existed; None if usage refuses."""
-    when = _time_of_visit(card, offer, rng)
-    if when is None:
-        return None
+            places_left: int | None, today: date) -> dict | None:
+    """Record a visit on a day when the card was valid and the offer open; None if usage refuses."""
+    first, last = _days_open(card, offer, today)
+    # Now and then a visit happening today, recorded as it happens; else one entered later from paper.
+    day = today if last == today and rng.random() < TODAY_SHARE else \
+        first + timedelta(days=rng.randint(0, (last - first).days))
     most = min(1 + card["children_allowance"], offer["max_tickets_per_visit"],
                places_left if places_left is not None else 1 + card["children_allowance"])
+    body = {"card_number": card["card_number"], "offer_id": offer["offer_id"], "tickets": rng.randint(1, most),
+            "idempotency_key": uuid4().hex}
+    if day < today:  # entered later from paper, at an hour the venue was open
+        body["occurred_at"] = datetime.combine(day, clock_time(rng.randint(9, 19), rng.choice((0, 15, 30, 45))),
+                                               LOCAL).isoformat()
     staff = mint_token(auth, Role.venue_staff, "demo-box-office", venues=[offer["venue_id"]])
-    response = client.post("/v1/visits", headers={"Authorization": f"Bearer {staff}"}, json={
-        "card_number": card["card_number"], "offer_id": offer["offer_id"], "tickets": rng.randint(1, most),
-        "idempotency_key": uuid4().hex, "occurred_at": when.isoformat()})
+    response = client.post("/v1/visits", headers={"Authorization": f"Bearer {staff}"}, json=body)
     if response.status_code == 422:  # e.g. an offer the venues demo withdrew: staff would pick another
         return None
     if response.status_code >= 400:
@@ -89,21 +100,18 @@ def _record(client: httpx.Client, auth: AuthSettings, card: dict, offer: dict, r
     return response.json()
 
 
-def _time_of_visit(card: dict, offer: dict, rng: random.Random) -> datetime | None:
-    now = datetime.now(timezone.utc)
-    card_from = datetime.combine(datetime.fromisoformat(card["valid_from"]).date(), clock_time(), LOCAL)
-    starts = [now - SPREAD, card_from, datetime.fromisoformat(offer["published_at"])]
-    if offer.get("starts_at"):
-        starts.append(_aware(datetime.fromisoformat(offer["starts_at"])))
-    earliest = max(starts)
-    latest = min([now] + ([_aware(datetime.fromisoformat(offer["ends_at"]))] if offer.get("ends_at") else []))
-    if earliest > latest:
-        return None
-    return earliest + (latest - earliest) * rng.random()
+def _days_open(card: dict, offer: dict, today: date) -> tuple[date, date] | None:
+    """The first and last day of the last weeks when the card was valid and the offer open, if any."""
+    first = max([today - timedelta(days=SPREAD_DAYS), date.fromisoformat(card["valid_from"])] +
+                ([_local_day(offer["starts_at"])] if offer.get("starts_at") else []))
+    last = min([today] + ([_local_day(offer["ends_at"])] if offer.get("ends_at") else []))
+    return (first, last) if first <= last else None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
+def _local_day(moment: str) -> date:
+    """The local day of an offer's time; a time without an offset is already local."""
+    parsed = datetime.fromisoformat(moment)
+    return (parsed if parsed.tzinfo is None else parsed.astimezone(LOCAL)).date()
 
 
 def _cancel_one(client: httpx.Client, auth: AuthSettings, recorded: list[tuple[dict, dict, dict]]) -> int:

@@ -1,6 +1,7 @@
 """Venues demo data: a dozen venues of different kinds in Uusimaa and Varsinais-Suomi, and offers of
 every kind and category for the demo programmes, some with a quota. Dates are relative to today,
-so the catalogue always has something coming up."""
+so the catalogue always has something coming up, and the seasons and courses that opened weeks
+before they were entered here have visits from those weeks."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -61,7 +62,7 @@ def _offers(today: datetime) -> list[tuple[str, dict]]:
     def at(days: int, hour: int = 18) -> str:
         return (today + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
 
-    season = {"starts_at": at(-30, 8), "ends_at": at(150, 20)}
+    season = {"starts_at": at(-35, 8), "ends_at": at(150, 20)}
     return [
         ("espoo-theatre", {"category": "culture", "kind": "free_ticket", "title": {"fi": "Teatteri: Kevätuhri",
                            "en": "Theatre: The Rite of Spring"}, "starts_at": at(7, 19), "ends_at": at(7, 21),
@@ -84,10 +85,12 @@ def _offers(today: datetime) -> list[tuple[str, dict]]:
         ("tapiola-hall", {"category": "sport", "kind": "free_entry", "title": {"fi": "Uinti", "sv": "Simning"},
                           "accepted_programmes": ["activity-pass", "culture-card"], "max_tickets_per_visit": 2}),
         ("tapiola-hall", {"category": "wellbeing", "kind": "course_place", "title": {"fi": "Vesijumppa"},
-                          **season, "quota": 15, "accepted_programmes": ["activity-pass"]}),
+                          "starts_at": at(-24, 9), "ends_at": at(60, 10), "quota": 15,
+                          "accepted_programmes": ["activity-pass"]}),
         ("espoo-adult-education", {"category": "course", "kind": "course_place",
                                    "title": {"fi": "Suomen kielen keskustelupiiri", "en": "Finnish conversation"},
-                                   **season, "quota": 8, "accepted_programmes": ["culture-card"]}),
+                                   "starts_at": at(-21, 17), "ends_at": at(70, 19), "quota": 8,
+                                   "accepted_programmes": ["culture-card"]}),
         ("helsinki-concert-hall", {"category": "culture", "kind": "free_ticket",
                                    "title": {"fi": "Sinfoniakonsertti", "sv": "Symfonikonsert",
                                              "en": "Symphony concert"}, "starts_at": at(21, 19),
@@ -110,7 +113,8 @@ def _offers(today: datetime) -> list[tuple[str, dict]]:
                        **season, "accepted_programmes": ["sport-wristband"]}),
         ("turku-sports-club", {"category": "sport", "kind": "course_place",
                                "title": {"fi": "Sulkapalloryhmä aikuisille", "sv": "Badminton för vuxna"},
-                               **season, "quota": 12, "accepted_programmes": ["sport-wristband"]}),
+                               "starts_at": at(-14, 18), "ends_at": at(90, 20), "quota": 12,
+                               "accepted_programmes": ["sport-wristband"]}),
     ]
 
 

@@ -7,7 +7,6 @@ from uuid import UUID
 
 import asyncpg
 
-from issuance.domain.dates import finnish_day
 from issuance.domain.lifecycle import Card, CardStatus
 from leisure_contracts.events import CardIssued, CardRevoked, ProgrammeDefined
 
@@ -21,7 +20,8 @@ async def save_card(conn: asyncpg.Connection, card: Card) -> None:
            ON CONFLICT (card_id) DO UPDATE
            SET valid_until = excluded.valid_until, revoked = excluded.revoked, version = excluded.version""",
         issued.card_id, issued.card_number, issued.programme_id, issued.distributor_id, issued.home_region,
-        issued.issued_at, finnish_day(issued.issued_at), card.valid_until, issued.model_dump_json(),
+        # The list's issue day is the day the card was handed over: for a card issued on paper, its valid_from.
+        issued.issued_at, issued.valid_from, card.valid_until, issued.model_dump_json(),
         card.revoked.model_dump_json() if card.revoked else None, card.version,
     )
 

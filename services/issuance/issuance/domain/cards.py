@@ -1,6 +1,6 @@
 """Issuing a card: the holder's background becomes statistics, never identity."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,8 @@ from leisure_runtime.errors import Rejected
 _AGE_BANDS = ((18, AgeBand.UNDER_18), (25, AgeBand.AGE_18_24), (35, AgeBand.AGE_25_34),
               (45, AgeBand.AGE_35_44), (55, AgeBand.AGE_45_54), (65, AgeBand.AGE_55_64),
               (75, AgeBand.AGE_65_74))
+PAPER_ENTRY_LIMIT = timedelta(days=30)
+"""How long after handing over a card issued on paper it can still be entered from its own day."""
 
 
 class BackgroundAsTold(BaseModel):
@@ -37,6 +39,11 @@ class IssueCard(BaseModel):
         default_factory=list, description="The programme's eligibility criteria the worker confirmed, word for word"
     )
     background: BackgroundAsTold
+    issued_on: date | None = Field(
+        default=None,
+        description=f"The day the card was handed over, when a card issued on paper is entered later: up to "
+                    f"{PAPER_ENTRY_LIMIT.days} days back, never in the future (a Finnish calendar day). "
+                    "Validity counts from it; leave it out for a card handed over today.")
 
 
 def age_band(age: int) -> AgeBand:
@@ -70,7 +77,7 @@ def issue_card(
     home_region = distributor.region
     accepted = sorted(set(programme.participating_regions) | {home_region}) \
         if programme.accepted_in_all_regions else [home_region]
-    valid_from = finnish_day(now)
+    valid_from = _first_valid_day(command.issued_on, finnish_day(now))
     return CardIssued(
         card_id=card_id,
         card_number=card_number,
@@ -92,3 +99,20 @@ def issue_card(
         ),
         issued_at=now,
     )
+
+
+def _first_valid_day(issued_on: date | None, today: date) -> date:
+    """Today, or the day a card issued on paper was handed over, within the entry limit."""
+    if issued_on is None:
+        return today
+    if issued_on > today:
+        raise Rejected("issued_on_in_future",
+                       f"the card cannot have been handed over on {issued_on.isoformat()}: that is after today, "
+                       f"{today.isoformat()} in Finland; give the day it was handed over, or leave issued_on out "
+                       "for a card handed over today")
+    if issued_on < today - PAPER_ENTRY_LIMIT:
+        raise Rejected("issued_on_too_old",
+                       f"a card issued on paper can be entered up to {PAPER_ENTRY_LIMIT.days} days after it was "
+                       f"handed over, and {issued_on.isoformat()} is further back; leave issued_on out to issue "
+                       "the card from today")
+    return issued_on

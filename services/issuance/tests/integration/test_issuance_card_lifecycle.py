@@ -2,10 +2,11 @@
 event is on leisure.cards keyed by the card's id."""
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from issuance.domain.dates import FINLAND, add_months
 from leisure_contracts.events import CardIssued, CardRenewed, CardRevoked
 from leisure_contracts.topics import Topic
 
@@ -40,6 +41,30 @@ async def test_an_issued_card_is_on_the_topic_and_can_be_looked_up_at_once(issua
         (programme, card["valid_from"], card["valid_until"])
     assert (seen["children_allowance"], seen["escort_free"], seen["yearly_use_limit"]) == (2, True, 10)
     assert seen["background"] == card["background"]
+
+
+async def test_a_card_issued_on_paper_is_valid_from_the_day_it_was_handed_over(issuance):
+    programme = await issuance.programme()
+    worker = await issuance.worker()
+    handed_over = datetime.now(FINLAND).date() - timedelta(days=20)
+    response = await issuance.issue(worker, programme, issued_on=handed_over.isoformat())
+    assert response.status_code == 201, response.text
+    card = response.json()
+    assert card["valid_from"] == handed_over.isoformat()
+    assert card["valid_until"] == (add_months(handed_over, 12) - timedelta(days=1)).isoformat()
+    assert datetime.fromisoformat(card["issued_at"]) > datetime.now(timezone.utc) - timedelta(minutes=1)
+
+    [(_, data)] = await issuance.on_topic(Topic.CARDS, card["card_id"], 1)
+    assert data["valid_from"] == handed_over.isoformat()
+    found = (await issuance.look_up(card["card_number"], worker)).json()
+    assert (found["status"], found["valid_from"]) == ("active", handed_over.isoformat())
+    # The worker's list knows the card by the day it was handed over, not the day it was entered.
+    listed = await issuance.client.get("/v1/cards", headers=worker, params={"issued_from": handed_over.isoformat(),
+                                                                            "issued_until": handed_over.isoformat()})
+    assert [c["card_id"] for c in listed.json()["cards"]] == [card["card_id"]]
+    listed = await issuance.client.get("/v1/cards", headers=worker,
+                                       params={"issued_from": (handed_over + timedelta(days=1)).isoformat()})
+    assert listed.json()["cards"] == []
 
 
 async def test_background_is_shown_to_the_issuing_organisation_and_coordinators_only(issuance):

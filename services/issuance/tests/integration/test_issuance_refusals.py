@@ -1,7 +1,10 @@
 """Every refusal of the issuance API, with its exact status and a message a worker can act on."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
+from issuance.domain.dates import FINLAND
 from leisure_contracts.card_numbers import check_digit
 from leisure_runtime.auth import Role
 from leisure_infra.service_testing import bearer
@@ -78,6 +81,20 @@ async def test_an_organisation_that_is_not_a_registered_distributor_cannot_issue
     response = await issuance.issue(stranger, await issuance.programme())
     refusal(response, 404, "unknown_distributor",
             "organisation 'unknown-office' is not a registered distributor; ask the region's coordinator to register it")
+
+
+async def test_a_paper_card_handed_over_in_the_future_or_too_long_ago_is_refused(issuance):
+    worker = await issuance.worker()
+    programme = await issuance.programme()
+    today = datetime.now(FINLAND).date()
+    tomorrow, too_old = today + timedelta(days=1), today - timedelta(days=31)
+    refusal(await issuance.issue(worker, programme, issued_on=tomorrow.isoformat()), 422, "issued_on_in_future",
+            f"the card cannot have been handed over on {tomorrow}: that is after today, {today} in Finland; "
+            "give the day it was handed over, or leave issued_on out for a card handed over today")
+    refusal(await issuance.issue(worker, programme, issued_on=too_old.isoformat()), 422, "issued_on_too_old",
+            f"a card issued on paper can be entered up to 30 days after it was handed over, and {too_old} is "
+            "further back; leave issued_on out to issue the card from today")
+    assert (await issuance.client.get("/v1/cards", headers=worker)).json()["cards"] == []
 
 
 async def test_a_mistyped_card_number_is_refused_without_a_lookup(issuance):

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
@@ -79,3 +79,41 @@ def test_the_card_starts_on_the_finnish_day_of_issue():
                       now=late_evening_utc)
     assert card.valid_from == date(2026, 4, 1)
     assert card.valid_until == date(2026, 4, 30)
+
+
+def paper_card(issued_on: date, now: datetime = NOW):
+    return issue_card(PROGRAMME, DISTRIBUTOR, command().model_copy(update={"issued_on": issued_on}),
+                      card_id=uuid4(), card_number="682290613368", now=now)
+
+
+def test_a_card_issued_on_paper_is_valid_from_the_day_it_was_handed_over():
+    card = paper_card(date(2026, 1, 12))
+    assert card.valid_from == date(2026, 1, 12)
+    assert card.valid_until == date(2026, 2, 11)  # one month counted from the day handed over
+    assert card.issued_at == NOW  # the moment it was entered
+
+
+@pytest.mark.parametrize("days_back", [0, 1, 30])
+def test_a_paper_card_can_be_entered_up_to_30_days_after_it_was_handed_over(days_back):
+    handed_over = date(2026, 1, 31) - timedelta(days=days_back)
+    assert paper_card(handed_over).valid_from == handed_over
+
+
+def test_a_paper_card_handed_over_more_than_30_days_ago_is_refused():
+    with pytest.raises(Rejected) as refused:
+        paper_card(date(2026, 1, 31) - timedelta(days=31))
+    assert refused.value.code == "issued_on_too_old"
+    assert refused.value.message == (
+        "a card issued on paper can be entered up to 30 days after it was handed over, and 2025-12-31 is "
+        "further back; leave issued_on out to issue the card from today")
+
+
+def test_a_hand_over_day_in_the_future_is_refused_by_the_finnish_calendar():
+    late_evening_utc = datetime(2026, 3, 31, 22, 30, tzinfo=timezone.utc)  # already 1 April in Helsinki
+    assert paper_card(date(2026, 4, 1), now=late_evening_utc).valid_from == date(2026, 4, 1)
+    with pytest.raises(Rejected) as refused:
+        paper_card(date(2026, 4, 2), now=late_evening_utc)
+    assert refused.value.code == "issued_on_in_future"
+    assert refused.value.message == (
+        "the card cannot have been handed over on 2026-04-02: that is after today, 2026-04-01 in Finland; "
+        "give the day it was handed over, or leave issued_on out for a card handed over today")

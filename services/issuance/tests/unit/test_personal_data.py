@@ -69,3 +69,9 @@ def test_a_value_the_fields_own_pattern_accepts_is_not_taken_for_personal_data(p
 
 def test_a_value_outside_the_fields_pattern_is_screened():
     assert personal_fields(request(programme_id="040 123 4567"), IssueCard) == ["programme_id"]
+
+
+@pytest.mark.parametrize("day", ["2026-01-05", "2026-10-01", "2026-12-31"])
+def test_the_day_a_paper_card_was_handed_over_is_not_taken_for_personal_data(day):
+    assert personal_fields(request(issued_on=day), IssueCard) == []
+    assert personal_fields(request(issued_on="010190-123A"), IssueCard) == ["issued_on"]

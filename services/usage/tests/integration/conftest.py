@@ -94,14 +94,15 @@ def issued_card():
 
 @pytest.fixture(scope="session")
 def published_offer():
-    """`published_offer(**changes)`: an OfferPublished open now, for culture cards from uusimaa."""
+    """`published_offer(**changes)`: an OfferPublished just now, open since before any visit a test
+    enters later (no starts_at), for culture cards from uusimaa."""
 
     def build(**changes) -> OfferPublished:
         return OfferPublished.model_validate({
             "offer_id": uuid4(), "venue_id": uuid4(), "venue_kind": "theatre", "region": "uusimaa",
             "municipality": "Espoo", "category": "culture", "kind": "free_ticket", "title": {"fi": "Näytös"},
             "quota": 100, "max_tickets_per_visit": 4, "accepted_programmes": ["culture-card"],
-            "accepted_regions": ["uusimaa"], "published_at": datetime.now(timezone.utc) - timedelta(days=40),
+            "accepted_regions": ["uusimaa"], "published_at": datetime.now(timezone.utc),
             **changes})
 
     return build

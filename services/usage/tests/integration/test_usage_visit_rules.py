@@ -26,6 +26,7 @@ async def world(usage_app, feed, issued_card, published_offer):
                              home_region="varsinais-suomi", accepted_regions=["varsinais-suomi"],
                              yearly_use_limit=2),
         "future": issued_card(valid_from=date.today() + timedelta(days=1)),
+        "paper": issued_card(valid_from=date.today() - timedelta(days=20), issued_at=NOW),
     }
     offers = {
         "open": published_offer(),
@@ -34,6 +35,8 @@ async def world(usage_app, feed, issued_card, published_offer):
         "withdrawn": published_offer(),
         "tomorrow": published_offer(starts_at=NOW + timedelta(days=1), ends_at=NOW + timedelta(days=2)),
         "over": published_offer(starts_at=NOW - timedelta(days=5), ends_at=NOW - timedelta(days=2)),
+        "season": published_offer(starts_at=NOW - timedelta(days=14), ends_at=NOW + timedelta(days=60),
+                                  max_tickets_per_visit=2),
         "sport": published_offer(region="varsinais-suomi", category="sport", venue_kind="gym",
                                  accepted_programmes=["sport-wristband"], accepted_regions=["varsinais-suomi"]),
     }
@@ -118,7 +121,25 @@ async def test_validity_as_it_stood_when_the_visit_happened(world, staff, visit_
     assert refusal(await visit(world, staff, visit_body, "future", "open")) == (422, "card_not_yet_valid")
 
 
-async def test_offer_published_not_withdrawn_and_open_that_day(world, staff, visit_body):
+async def test_a_card_entered_later_from_paper_is_valid_from_the_day_it_was_handed_over(world, staff, visit_body):
+    # Handed over 20 days ago, entered just now: its visits of the days between are recorded.
+    assert (await visit(world, staff, visit_body, "paper", "season", occurred_at=days_ago(10))).status_code == 201
+    assert refusal(await visit(world, staff, visit_body, "paper", "season", occurred_at=days_ago(25))) == \
+        (422, "card_not_yet_valid")
+
+
+async def test_an_offer_entered_after_it_opened_is_judged_by_its_first_terms_and_open_period(world, staff,
+                                                                                             visit_body):
+    # The season opened 14 days ago; the offer was entered in the catalogue just now.
+    assert (await visit(world, staff, visit_body, "plain", "season", tickets=2,
+                        occurred_at=days_ago(10))).status_code == 201
+    assert refusal(await visit(world, staff, visit_body, "plain", "season", tickets=3,
+                               occurred_at=days_ago(10))) == (422, "over_offer_visit_maximum")
+    assert refusal(await visit(world, staff, visit_body, "plain", "season", occurred_at=days_ago(16))) == \
+        (422, "offer_not_started")
+
+
+async def test_offer_not_withdrawn_and_open_that_day(world, staff, visit_body):
     assert refusal(await visit(world, staff, visit_body, "plain", "withdrawn")) == (422, "offer_withdrawn")
     assert (await visit(world, staff, visit_body, "plain", "withdrawn", occurred_at=days_ago(2))).status_code == 201
     assert refusal(await visit(world, staff, visit_body, "plain", "tomorrow")) == (422, "offer_not_started")

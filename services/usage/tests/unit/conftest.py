@@ -59,8 +59,9 @@ def offer():
     def build(quota: int | None = 10, tickets_taken: int = 0, **terms) -> OfferAtVisit:
         return OfferAtVisit(
             offer_id=uuid4(), venue_id=uuid4(), venue_kind="theatre", region="uusimaa", category="culture",
-            published_at=datetime(2026, 1, 1, tzinfo=timezone.utc), withdrawn_at=terms.pop("withdrawn_at", None),
-            terms=None if terms.pop("unpublished", False) else OfferTerms(**{
+            published_at=terms.pop("published_at", datetime(2026, 1, 1, tzinfo=timezone.utc)),
+            withdrawn_at=terms.pop("withdrawn_at", None),
+            terms=OfferTerms(**{
                 "starts_at": None, "ends_at": None, "max_tickets_per_visit": 4,
                 "accepted_programmes": ("culture-card",), "accepted_regions": ("uusimaa",), **terms}),
             quota=quota, tickets_taken=tickets_taken,

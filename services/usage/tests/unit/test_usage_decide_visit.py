@@ -60,14 +60,24 @@ def test_the_visit_day_is_local_time(card, offer):
     refused("card_expired", card(valid_until=date(2026, 3, 9)), offer(), when=late)
 
 
-def test_offer_must_be_published_not_withdrawn_and_open_that_day(card, offer):
-    refused("offer_not_yet_published", card(), offer(unpublished=True))
+def test_offer_must_not_be_withdrawn_and_must_be_open_that_day(card, offer):
     refused("offer_withdrawn", card(), offer(withdrawn_at=AT - timedelta(hours=1)))
     assert decide(card(), offer(withdrawn_at=AT + timedelta(hours=1))).visit
     refused("offer_not_started", card(), offer(starts_at=datetime(2026, 3, 11, 18, 0)))
     refused("offer_ended", card(), offer(ends_at=datetime(2026, 3, 9, 21, 0)))
     # An evening show: a ticket taken in the morning of the show's day is fine.
     assert decide(card(), offer(starts_at=datetime(2026, 3, 10, 19, 0), ends_at=datetime(2026, 3, 10, 21, 0))).visit
+
+
+def test_a_visit_from_before_the_offer_was_entered_in_the_catalogue_is_judged_by_its_first_terms(card, offer):
+    # Opened a week before the visit, published in the catalogue two days after it: open that day.
+    entered_late = dict(published_at=AT + timedelta(days=2), starts_at=AT - timedelta(days=7),
+                        max_tickets_per_visit=2)
+    assert decide(card(), offer(**entered_late), tickets=2).visit.occurred_at == AT
+    refused("over_offer_visit_maximum", card(), offer(**entered_late), tickets=3)
+    # Its open period still rules: the day before it opened, it was not open.
+    assert "opens on 2026-03-03" in refused("offer_not_started", card(), offer(**entered_late),
+                                            when=AT - timedelta(days=8))
 
 
 def test_programme_and_regions_must_accept_each_other(card, offer):

@@ -3,6 +3,8 @@
 Besides the runtime's dedupe by event id, every handler is an idempotent upsert keyed by the
 event's own facts, so a replay under new event ids changes nothing either. History is kept where
 a visit entered later is judged as things stood then: validity periods, revocation, offer terms.
+A card's first validity and an offer's first terms are in force from the beginning ('-infinity'):
+whether they applied on a day is for the card's valid_from and the offer's open period to say.
 """
 
 from datetime import datetime
@@ -85,12 +87,14 @@ def offer_consumer_handlers(zone: ZoneInfo):
     """Offer handlers; times without an offset are read as local time in `zone`."""
 
     async def insert_terms(conn: asyncpg.Connection, event: OfferPublished | OfferUpdated,
-                           effective_at: datetime) -> None:
+                           effective_at: datetime | None) -> None:
+        """`effective_at` None: in force from the beginning."""
         try:
             await conn.execute(
                 """INSERT INTO offer_terms (offer_id, effective_at, starts_at, ends_at, quota,
                                             max_tickets_per_visit, accepted_programmes, accepted_regions)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
+                   VALUES ($1, coalesce($2::timestamptz, '-infinity'), $3, $4, $5, $6, $7, $8)
+                   ON CONFLICT DO NOTHING""",
                 event.offer_id, effective_at, localised(event.starts_at, zone), localised(event.ends_at, zone),
                 event.quota, event.max_tickets_per_visit, event.accepted_programmes, event.accepted_regions,
             )
@@ -105,7 +109,10 @@ def offer_consumer_handlers(zone: ZoneInfo):
             event.offer_id, event.venue_id, event.venue_kind.value, event.region, event.category.value,
             event.published_at,
         )
-        await insert_terms(conn, event, event.published_at)
+        # An offer is often entered in the catalogue after it opened: a visit entered later, from a day
+        # before the publication, is judged by these first terms, and the offer's own open period
+        # (starts_at, ends_at) says whether it was open that day.
+        await insert_terms(conn, event, None)
         await _applied(conn, Topic.OFFERS, attributes)
 
     async def offer_updated(conn: asyncpg.Connection, attributes: CloudEventAttributes,

@@ -47,8 +47,9 @@ class OfferAtVisit:
     category: str
     published_at: datetime
     withdrawn_at: datetime | None
-    terms: OfferTerms | None
-    """The terms in force when the visit happened; none if the offer was not yet published then."""
+    terms: OfferTerms
+    """The terms in force when the visit happened: the first publication's from the beginning, each
+    update's from its time."""
     quota: int | None
     """The quota now: places are a present resource, whenever the visit happened."""
     tickets_taken: int

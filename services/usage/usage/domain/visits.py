@@ -103,10 +103,8 @@ def _card_valid(card: CardAtVisit, when: datetime, day) -> None:
 
 
 def _offer_open(offer: OfferAtVisit, when: datetime, day, zone: ZoneInfo) -> OfferTerms:
-    if offer.terms is None:
-        raise Rejected("offer_not_yet_published",
-                       f"this offer was published only at {offer.published_at.isoformat()}, "
-                       "after the visit's time")
+    """Open that day by the terms then in force; an offer entered in the catalogue after it opened
+    was open from its starts_at, not from its publication."""
     if offer.withdrawn_at is not None and offer.withdrawn_at <= when:
         raise Rejected("offer_withdrawn",
                        f"this offer was withdrawn on {offer.withdrawn_at.date().isoformat()}; "
