@@ -17,6 +17,8 @@ publishes at a time (a session advisory lock), so scaled-out instances stand by.
 
 import asyncio
 import contextlib
+import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,13 +33,15 @@ from leisure_runtime.metrics import RuntimeMetrics
 log = get_logger(__name__)
 
 _RELAY_LOCK = 0x4C50_524C
+# ORDER BY names the table's columns: bare names would mean the bigint output aliases, which no
+# index serves, and every batch would sort all that is left to publish.
 _NEXT_BATCH = """
 SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, event_id, event_type,
        partition_key, data::text AS data, recorded_at
 FROM events
 WHERE (transaction_id, position) > ($1::text::xid8, $2)
   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id, position
+ORDER BY events.transaction_id, events.position
 LIMIT $3
 """
 _FROM_POSITION = """
@@ -46,7 +50,7 @@ SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, even
 FROM events
 WHERE position >= $1 AND (transaction_id, position) > ($2::text::xid8, $3)
   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id, position
+ORDER BY events.transaction_id, events.position
 LIMIT $4
 """
 _BACKLOG = """
@@ -80,6 +84,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self._last_backlog, self._backlog_counted_at = 0, float("-inf")
 
     async def run(self) -> None:
         """Publish until cancelled; retries after a broker or database failure."""
@@ -109,8 +114,7 @@ class OutboxRelay:
     async def _publish_loop(self) -> None:
         while True:
             self._wake.clear()
-            while await self.publish_pending() == self._batch_size:
-                pass
+            await self.publish_pending()
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # arrives as it times out, and the service would never finish stopping.
             with contextlib.suppress(TimeoutError):
@@ -118,30 +122,53 @@ class OutboxRelay:
                     await self._wake.wait()
 
     async def publish_pending(self) -> int:
-        """Publish the next batch of committed events after the checkpoint; return how many."""
+        """Publish every committed event after the checkpoint; return how many.
+
+        Batches overlap: the next one is read and handed to the producer while the broker is still
+        acknowledging the one before, so the producer never waits for the database. The
+        checkpoint moves only past batches the broker has acknowledged, one after the other.
+        """
+        published = 0
         async with self._pool.acquire() as conn:
-            checkpoint = await self._checkpoint(conn)
-            rows = await conn.fetch(
-                _NEXT_BATCH, str(checkpoint.transaction_id), checkpoint.position, self._batch_size
-            )
-            if not rows:
-                self._metrics.outbox_backlog.set(0)
-                return 0
-            await self._publish(rows)
-            last = rows[-1]
-            await conn.execute(
-                """INSERT INTO outbox_checkpoint (relay, transaction_id, position, updated_at)
-                   VALUES ($1, $2::text::xid8, $3, now())
-                   ON CONFLICT (relay) DO UPDATE
-                   SET transaction_id = excluded.transaction_id, position = excluded.position,
-                       updated_at = excluded.updated_at""",
-                self._name, str(last["transaction_id"]), last["position"],
-            )
-            backlog = 0
-            if len(rows) == self._batch_size:
-                backlog = await conn.fetchval(_BACKLOG, str(last["transaction_id"]), last["position"])
-            self._metrics.outbox_backlog.set(backlog)
-            return len(rows)
+            after = await self._checkpoint(conn)
+            in_flight: tuple[list[asyncio.Future], list[asyncpg.Record]] | None = None
+            while True:
+                rows = await conn.fetch(_NEXT_BATCH, str(after.transaction_id), after.position, self._batch_size)
+                queued = (await self._queue(rows), rows) if rows else None
+                if in_flight is not None:
+                    published += await self._confirm(conn, *in_flight)
+                if queued is None:
+                    break
+                in_flight, after = queued, Checkpoint(rows[-1]["transaction_id"], rows[-1]["position"])
+                self._metrics.outbox_backlog.set(await self._backlog(conn, after, len(rows)))
+        self._metrics.outbox_backlog.set(0)
+        return published
+
+    async def _backlog(self, conn: asyncpg.Connection, after: Checkpoint, batch: int) -> int:
+        """Events after `after`, counted at most once a second during a long drain (a count is a scan)."""
+        if batch < self._batch_size:
+            return 0
+        now = time.monotonic()
+        if now - self._backlog_counted_at >= 1.0:
+            self._backlog_counted_at = now
+            self._last_backlog = await conn.fetchval(_BACKLOG, str(after.transaction_id), after.position)
+        return self._last_backlog
+
+    async def _confirm(self, conn: asyncpg.Connection, deliveries: list[asyncio.Future],
+                       rows: list[asyncpg.Record]) -> int:
+        """Wait until the broker has the batch, then move the checkpoint past it."""
+        await asyncio.gather(*deliveries)
+        self._count_published(rows)
+        last = rows[-1]
+        await conn.execute(
+            """INSERT INTO outbox_checkpoint (relay, transaction_id, position, updated_at)
+               VALUES ($1, $2::text::xid8, $3, now())
+               ON CONFLICT (relay) DO UPDATE
+               SET transaction_id = excluded.transaction_id, position = excluded.position,
+                   updated_at = excluded.updated_at""",
+            self._name, str(last["transaction_id"]), last["position"],
+        )
+        return len(rows)
 
     async def republish_from(self, position: int) -> int:
         """Publish again every committed event from `position` on, for a broker that lost its log.
@@ -152,7 +179,8 @@ class OutboxRelay:
             while rows := await conn.fetch(
                 _FROM_POSITION, position, str(after.transaction_id), after.position, self._batch_size
             ):
-                await self._publish(rows)
+                await asyncio.gather(*await self._queue(rows))
+                self._count_published(rows)
                 published += len(rows)
                 after = Checkpoint(rows[-1]["transaction_id"], rows[-1]["position"])
         log.info("republished events", from_position=position, count=published)
@@ -166,9 +194,13 @@ class OutboxRelay:
         )
         return Checkpoint(row["transaction_id"], row["position"]) if row else Checkpoint()
 
-    async def _publish(self, rows: list[asyncpg.Record]) -> None:
-        # Sends are queued in order and awaited together: the producer batches them, and per
-        # partition they are written in the order sent.
+    def _count_published(self, rows: list[asyncpg.Record]) -> None:
+        for event_type, count in Counter(row["event_type"] for row in rows).items():
+            self._metrics.events_published(event_type).inc(count)
+
+    async def _queue(self, rows: list[asyncpg.Record]) -> list[asyncio.Future]:
+        """Hand the rows to the producer in order; the futures resolve when the broker has them.
+        The producer batches them, and per partition they are written in the order sent."""
         deliveries = []
         for row in rows:
             event_class = EVENTS_BY_TYPE[row["event_type"]]
@@ -180,12 +212,11 @@ class OutboxRelay:
                 key=row["partition_key"].encode(),
                 headers=headers,
             ))
-        await asyncio.gather(*deliveries)
-        for row in rows:
-            self._metrics.events_published(row["event_type"]).inc()
+        return deliveries
 
     def _headers(self, event_id, event_type: str, subject: str, time: datetime, dataschema: str):
-        return CloudEventAttributes(
+        # Not validated again: the event store holds only events validated when they were appended.
+        return CloudEventAttributes.model_construct(
             id=event_id, source=self._source, type=event_type, subject=subject, time=time,
             dataschema=dataschema,
         ).to_headers()
