@@ -1,0 +1,72 @@
+"""The whole platform on this machine: PostgreSQL, the Tansu broker with the platform's topics, and
+the four services as processes on fresh databases. `make run` and `make bench` both start it here.
+
+PostgreSQL: LEISURE_DATABASE_URL, else the server on 127.0.0.1:5432, else an embedded one. The
+broker: `bootstrap_servers` if given (LEISURE_KAFKA_BOOTSTRAP_SERVERS in the runner), else Tansu.
+"""
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from leisure_contracts.topics import PARTITIONS, all_topics
+from leisure_infra.brokers import create_topics
+from leisure_infra.postgres import PostgresServer
+from leisure_infra.services import SERVICES, ServiceProcess, ServiceSpec, service_environment, wait_until_ready
+from leisure_infra.tansu import TansuBroker
+
+
+@dataclass(frozen=True)
+class LocalPlatform:
+    postgres: PostgresServer
+    bootstrap_servers: str
+    idempotent_producer: bool
+    services: dict[str, ServiceProcess]
+    database_prefix: str
+
+    def url(self, service: str) -> str:
+        return self.services[service].spec.url
+
+    def database(self, service: str) -> str:
+        return f"{self.database_prefix}_{service}"
+
+    def database_url(self, service: str) -> str:
+        return self.postgres.dsn(self.database(service))
+
+
+def service_specs(first_port: int) -> tuple[ServiceSpec, ...]:
+    return tuple(ServiceSpec(spec.name, first_port + n) for n, spec in enumerate(SERVICES))
+
+
+@contextmanager
+def local_platform(state_dir: Path, *, first_port: int, database_prefix: str, broker_port: int | None = None,
+                   bootstrap_servers: str | None = None, postgres: PostgresServer | None = None,
+                   ready_timeout: float = 60) -> Iterator[LocalPlatform]:
+    """Starts everything, waits until every service is ready, and stops it all on leaving (a
+    PostgreSQL server given by the caller stays up)."""
+    logs = state_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        if postgres is None:
+            postgres = stack.enter_context(PostgresServer.from_environment(state_dir / "pgdata"))
+        idempotent = True
+        if bootstrap_servers is None:
+            broker = stack.enter_context(TansuBroker(port=broker_port, log_dir=logs))
+            bootstrap_servers, idempotent = broker.bootstrap_servers, broker.supports_idempotence
+        asyncio.run(create_topics(bootstrap_servers, all_topics(), PARTITIONS))
+
+        services = {}
+        for spec in service_specs(first_port):
+            database = f"{database_prefix}_{spec.name}"
+            # The local broker forgets its log on stop, so the databases start afresh too.
+            postgres.recreate_database(database)
+            environment = service_environment(spec, postgres.dsn(database), bootstrap_servers, idempotent)
+            services[spec.name] = ServiceProcess(spec, environment, logs / f"{spec.name}.log")
+        for process in services.values():
+            stack.callback(process.stop)
+            process.start()
+        print("Starting the services…", flush=True)
+        wait_until_ready(list(services.values()), timeout=ready_timeout)
+        yield LocalPlatform(postgres, bootstrap_servers, idempotent, services, database_prefix)
