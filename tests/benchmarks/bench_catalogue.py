@@ -1,12 +1,16 @@
-"""Catalogue benchmark: the venues service as its own process on a fresh database, 10,000 offers,
-then a fixed set of public catalogue searches over loopback; prints p50/p95 latency.
+"""Catalogue benchmark: 10,000 offers in the venues service, then a fixed mix of public catalogue
+searches over loopback; prints p50/p95 latency per kind of search and overall.
 
     .venv/bin/python tests/benchmarks/bench_catalogue.py [--offers 10000] [--queries 600] [--concurrency 4]
 
-Not a test (pytest does not collect `bench_*.py`): it asserts nothing and only reports. The offers
-are decided by the service's own domain code and stored through its event store and catalogue
-tables in batches, as the API would store them one by one; the service's relay then publishes the
-events, and the searches start once it has (so they measure the catalogue, not the relay).
+Standalone it starts the venues service as its own process on a fresh database. `make bench`
+reuses `load_catalogue` and `search_latencies` against a venues service already running.
+
+Not a test (pytest does not collect `bench_*.py`): it asserts nothing and only reports. The venues
+are registered through the API; the offers are decided by the service's own domain code and stored
+through its event store and catalogue tables in batches, as the API would store them one by one;
+the service's relay then publishes the events, and the searches start once it has (so they measure
+the catalogue, not the relay).
 """
 
 import argparse
@@ -16,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from uuid import uuid4
@@ -36,6 +41,7 @@ from venues.domain import offers
 from venues.domain.venues import Venue
 
 BATCH = 500
+VENUES = 60
 RELAY_TIMEOUT_SECONDS = 180
 _UNPUBLISHED = """SELECT count(*) FROM events e WHERE NOT EXISTS (
     SELECT 1 FROM outbox_checkpoint c WHERE (e.transaction_id, e.position) <= (c.transaction_id, c.position))"""
@@ -110,6 +116,9 @@ async def load_offers(database_url: str, venues: list[Venue], count: int, rng: r
                 await conn.executemany(
                     "INSERT INTO offer_tickets_used (offer_id, tickets_used) VALUES ($1, $2)",
                     [(e.offer_id, rng.randint(0, e.quota)) for e in published if e.quota and rng.random() < 0.5])
+        # Statistics, as autovacuum gathers them within a minute of a load like this in production;
+        # the CI PostgreSQL here runs without autovacuum, so without this the planner would guess.
+        await pool.execute("ANALYZE venue_directory, catalogue_offers, offer_tickets_used")
         async with asyncio.timeout(RELAY_TIMEOUT_SECONDS):
             while await pool.fetchval(_UNPUBLISHED):
                 await asyncio.sleep(0.5)
@@ -117,7 +126,17 @@ async def load_offers(database_url: str, venues: list[Venue], count: int, rng: r
         await pool.close()
 
 
-def search_params(name: str, params: dict, cursors: dict[str, str]) -> dict:
+async def load_catalogue(venues_url: str, database_url: str, offers: int, seed: int = 7,
+                         venues: int = VENUES) -> None:
+    """Registers `venues` venues through the API, stores `offers` offers at them and returns once
+    the service's relay has published every event."""
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=venues_url, timeout=30) as client:
+        registered = await create_venues(client, rng, venues)
+    await load_offers(database_url, registered, offers, rng)
+
+
+def search_params(params: dict, cursors: dict[str, str]) -> dict:
     today = datetime.now(timezone.utc).date()
     params = {key: (str(today + timedelta(days=int(value))) if key.startswith("date_") else value)
               for key, value in params.items()}
@@ -126,45 +145,65 @@ def search_params(name: str, params: dict, cursors: dict[str, str]) -> dict:
     return params
 
 
-async def run_searches(client: httpx.AsyncClient, count: int, concurrency: int, rng: random.Random) -> dict:
-    first = (await client.get("/v1/catalogue/offers")).json()
-    cursors = {"first page": first["next_cursor"]}
-    plan = [rng.choice(SEARCHES) for _ in range(count)]
-    for name, params in SEARCHES * 2:  # warm up: connections, plans, caches
-        (await client.get("/v1/catalogue/offers", params=search_params(name, params, cursors))).raise_for_status()
-    timings: dict[str, list[float]] = {name: [] for name, _ in SEARCHES}
-    listed: dict[str, list[int]] = {name: [] for name, _ in SEARCHES}
-    queue = asyncio.Queue()
-    for item in plan:
-        queue.put_nowait(item)
+@dataclass
+class Searches:
+    """What a run of searches measured, by kind of search."""
 
-    async def worker() -> None:
-        while not queue.empty():
-            name, params = queue.get_nowait()
-            started = time.perf_counter()
-            response = await client.get("/v1/catalogue/offers", params=search_params(name, params, cursors))
-            timings[name].append(time.perf_counter() - started)
-            response.raise_for_status()
-            listed[name].append(len(response.json()["offers"]))
+    elapsed: float = 0.0
+    timings: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name, _ in SEARCHES})
+    listed: dict[str, list[int]] = field(default_factory=lambda: {name: [] for name, _ in SEARCHES})
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return {"elapsed": time.perf_counter() - started, "timings": timings, "listed": listed}
+    def everything(self) -> list[float]:
+        return [t for timings in self.timings.values() for t in timings]
+
+
+async def run_searches(venues_url: str, queries: int, concurrency: int, seed: int = 7) -> Searches:
+    """`queries` searches drawn from SEARCHES, `concurrency` at a time, after a warm-up of each kind."""
+    rng = random.Random(seed)
+    plan = [rng.choice(SEARCHES) for _ in range(queries)]
+    searches = Searches()
+    async with httpx.AsyncClient(base_url=venues_url, timeout=30) as client:
+        first = (await client.get("/v1/catalogue/offers")).raise_for_status().json()
+        cursors = {"first page": first["next_cursor"]}
+        for _, params in SEARCHES * 2:  # warm up: connections, plans, caches
+            (await client.get("/v1/catalogue/offers", params=search_params(params, cursors))).raise_for_status()
+        queue = asyncio.Queue()
+        for item in plan:
+            queue.put_nowait(item)
+
+        async def worker() -> None:
+            while not queue.empty():
+                name, params = queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.get("/v1/catalogue/offers", params=search_params(params, cursors))
+                searches.timings[name].append(time.perf_counter() - started)
+                response.raise_for_status()
+                searches.listed[name].append(len(response.json()["offers"]))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        searches.elapsed = time.perf_counter() - started
+    return searches
+
+
+async def search_latencies(venues_url: str, queries: int, concurrency: int, seed: int = 7) -> list[float]:
+    """Seconds per search, for `queries` searches of the mix, `concurrency` at a time."""
+    return (await run_searches(venues_url, queries, concurrency, seed)).everything()
 
 
 def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
-def report(result: dict, offers_count: int, concurrency: int) -> None:
-    everything = [t for ts in result["timings"].values() for t in ts]
+def report(searches: Searches, offers_count: int, concurrency: int) -> None:
+    everything = searches.everything()
     print(f"\nCatalogue search over {offers_count} offers: {len(everything)} queries, {concurrency} at a time, "
-          f"{len(everything) / result['elapsed']:.0f} queries/s")
+          f"{len(everything) / searches.elapsed:.0f} queries/s")
     print(f"{'search':<30} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'offers on page':>15}")
-    for name, timings in result["timings"].items():
+    for name, timings in searches.timings.items():
         if timings:
             print(f"{name:<30} {len(timings):>5} {percentile(timings, 50) * 1000:>8.1f} "
-                  f"{percentile(timings, 95) * 1000:>8.1f} {statistics.mean(result['listed'][name]):>15.1f}")
+                  f"{percentile(timings, 95) * 1000:>8.1f} {statistics.mean(searches.listed[name]):>15.1f}")
     print(f"{'all':<30} {len(everything):>5} {percentile(everything, 50) * 1000:>8.1f} "
           f"{percentile(everything, 95) * 1000:>8.1f}")
     print(f"catalogue_search_p50_ms={percentile(everything, 50) * 1000:.1f} "
@@ -172,20 +211,17 @@ def report(result: dict, offers_count: int, concurrency: int) -> None:
 
 
 async def bench(url: str, database_url: str, args: argparse.Namespace) -> None:
-    rng = random.Random(7)
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        started = time.perf_counter()
-        venues = await create_venues(client, rng, args.venues)
-        await load_offers(database_url, venues, args.offers, rng)
-        print(f"loaded {len(venues)} venues and {args.offers} offers, events relayed, "
-              f"in {time.perf_counter() - started:.1f} s", flush=True)
-        report(await run_searches(client, args.queries, args.concurrency, rng), args.offers, args.concurrency)
+    started = time.perf_counter()
+    await load_catalogue(url, database_url, args.offers, venues=args.venues)
+    print(f"loaded {args.venues} venues and {args.offers} offers, events relayed, "
+          f"in {time.perf_counter() - started:.1f} s", flush=True)
+    report(await run_searches(url, args.queries, args.concurrency), args.offers, args.concurrency)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offers", type=int, default=10_000)
-    parser.add_argument("--venues", type=int, default=60)
+    parser.add_argument("--venues", type=int, default=VENUES)
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()

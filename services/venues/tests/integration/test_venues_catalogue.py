@@ -148,6 +148,18 @@ async def test_places_left_follow_the_visit_events(venues_api, new_venue, new_of
     assert await found(venues_api, venue_id=venue["venue_id"], places_left="true") == [unlimited["offer_id"]]
 
 
+async def test_an_offer_with_a_quota_of_nothing_has_no_places_left(venues_api, new_venue, new_offer):
+    venue = await new_venue(kind="museum", languages=["fi"])
+    none_left = await new_offer(venue["venue_id"], quota=0)
+    unlimited = await new_offer(venue["venue_id"])
+
+    listed = await _page(venues_api, venue_id=venue["venue_id"])
+    assert {o["offer_id"]: o["places_left"] for o in listed["offers"]} == {
+        none_left["offer_id"]: 0, unlimited["offer_id"]: None}
+    assert await found(venues_api, venue_id=venue["venue_id"], places_left="true", venue_kind="museum",
+                       language="fi") == [unlimited["offer_id"]]
+
+
 async def test_requests_the_catalogue_cannot_answer_are_refused(venues_api, new_venue, new_offer):
     venue = await new_venue()
     for _ in range(2):

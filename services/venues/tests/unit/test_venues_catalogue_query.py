@@ -20,6 +20,15 @@ def test_every_filter_adds_a_condition_with_its_value_as_a_parameter():
     assert "Espoo" not in sql  # values travel as parameters, never in the text
 
 
+def test_the_page_is_chosen_among_the_offers_before_venues_and_tickets_are_joined():
+    sql, _ = _search_sql(CatalogueQuery(venue_kind="museum", language="fi", places_left=True))
+    page, joined = sql.split("\nLIMIT ")
+    # Conditions on the venue and the tickets are answered inside the page's query, so the joins
+    # are made for the page's offers only, however many offers match.
+    assert "JOIN" not in page and "FROM venue_directory WHERE" in page and "FROM offer_tickets_used" in page
+    assert "JOIN venue_directory" in joined
+
+
 def test_a_cursor_round_trips_and_keeps_its_sort():
     cursor = _Cursor(sort=Sort.SOONEST, at=datetime(2026, 9, 1, tzinfo=timezone.utc), offer_id=uuid4())
     assert _decode(_encode(cursor), Sort.SOONEST) == cursor

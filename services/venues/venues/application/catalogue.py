@@ -85,13 +85,19 @@ class _Cursor(BaseModel):
     offer_id: UUID
 
 
-_SELECT = """
-SELECT o.*, v.name AS venue_name, v.kind AS venue_kind, v.street_address, v.postal_code, v.accessibility,
-       v.languages, v.closed, greatest(o.quota - coalesce(u.tickets_used, 0), 0) AS places_left
-FROM catalogue_offers o
+# What an answer shows of an offer: every column but the search vector.
+_OFFER_COLUMNS = """o.offer_id, o.venue_id, o.region, o.municipality, o.category, o.kind, o.title, o.description,
+       o.starts_at, o.ends_at, o.sort_start, o.quota, o.max_tickets_per_visit, o.accepted_programmes,
+       o.accepted_regions, o.published_at, o.updated_at, o.withdrawn_at"""
+_VENUE_AND_PLACES_COLUMNS = """v.name AS venue_name, v.kind AS venue_kind, v.street_address, v.postal_code,
+       v.accessibility, v.languages, v.closed, greatest(o.quota - coalesce(u.tickets_used, 0), 0) AS places_left"""
+_WITH_VENUE_AND_TICKETS = """
+FROM {offers} o
 JOIN venue_directory v USING (venue_id)
 LEFT JOIN offer_tickets_used u USING (offer_id)
 """
+_SELECT = (f"SELECT {_OFFER_COLUMNS},\n       {_VENUE_AND_PLACES_COLUMNS}"
+           + _WITH_VENUE_AND_TICKETS.format(offers="catalogue_offers"))
 _ORDER = {
     Sort.NEWEST: ("o.published_at", "(o.published_at, o.offer_id) < ({at}, {id})",
                   "ORDER BY o.published_at DESC, o.offer_id DESC"),
@@ -132,18 +138,27 @@ def _search_sql(query: CatalogueQuery) -> tuple[str, list]:
         text = param(query.q)
         where.append(f"o.search @@ (websearch_to_tsquery('finnish', {text}) || "
                      f"websearch_to_tsquery('swedish', {text}) || websearch_to_tsquery('english', {text}))")
-    for column, value in (("o.category", query.category), ("o.kind", query.kind), ("v.kind", query.venue_kind),
-                          ("o.venue_id", query.venue_id), ("o.region", query.region)):
+    for column, value in (("o.category", query.category), ("o.kind", query.kind), ("o.venue_id", query.venue_id),
+                          ("o.region", query.region)):
         if value is not None:
             where.append(f"{column} = {param(value)}")
     if query.municipality:
         where.append(f"lower(o.municipality) = lower({param(query.municipality)})")
     if query.programme:
         where.append(f"{param(query.programme)} = ANY(o.accepted_programmes)")
+    # Conditions on the venue become the ids of the venues that meet them, and places left a lookup
+    # per offer, so that the page can be chosen from the offers table alone (below).
+    venue_where = []
+    if query.venue_kind is not None:
+        venue_where.append(f"kind = {param(query.venue_kind)}")
     if query.language:
-        where.append(f"{param(query.language.lower())} = ANY(v.languages)")
+        venue_where.append(f"{param(query.language.lower())} = ANY(languages)")
+    if venue_where:
+        where.append("o.venue_id = ANY(ARRAY(SELECT venue_id FROM venue_directory "
+                     f"WHERE {' AND '.join(venue_where)}))")
     if query.places_left:
-        where.append("(o.quota IS NULL OR o.quota > coalesce(u.tickets_used, 0))")
+        where.append("(o.quota IS NULL OR o.quota > coalesce("
+                     "(SELECT t.tickets_used FROM offer_tickets_used t WHERE t.offer_id = o.offer_id), 0))")
     if query.date_from and query.date_to and query.date_to < query.date_from:
         raise Rejected("date_range_reversed", f"date_to {query.date_to} is before date_from {query.date_from}")
     if query.date_from:
@@ -156,7 +171,12 @@ def _search_sql(query: CatalogueQuery) -> tuple[str, list]:
     if query.cursor:
         cursor = _decode(query.cursor, query.sort)
         where.append(after.format(at=param(cursor.at), id=param(cursor.offer_id)))
-    sql = f"{_SELECT}WHERE {' AND '.join(where)}\n{order}\nLIMIT {param(query.limit + 1)}"
+    # The page is chosen among the offers alone (walking the newest- or soonest-first index until it
+    # is full, where the planner expects that to be quick), then only its offers are joined to their
+    # venues and tickets: joining every match before sorting cost tens of milliseconds.
+    page = (f"(SELECT {_OFFER_COLUMNS}\nFROM catalogue_offers o\nWHERE {' AND '.join(where)}\n{order}\n"
+            f"LIMIT {param(query.limit + 1)})")
+    sql = f"SELECT o.*, {_VENUE_AND_PLACES_COLUMNS}{_WITH_VENUE_AND_TICKETS.format(offers=page)}{order}"
     return sql, params
 
 
