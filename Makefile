@@ -26,6 +26,10 @@ test: .venv/.synced
 	LEISURE_TEST_BROKER=tansu $(UV) run --frozen pytest -m crossservice
 	LEISURE_TEST_BROKER=mock $(UV) run --frozen pytest -m crossservice
 
+# Not part of `make test`: about ten minutes of load on this machine; see README.md, Benchmarks.
+bench: .venv/.synced
+	$(UV) run --frozen python tests/benchmarks/bench.py
+
 lock: $(UV)
 	$(UV) lock
 
