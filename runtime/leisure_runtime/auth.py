@@ -10,12 +10,15 @@ e.g. `principal.require_venue(venue_id, action="record visits")`, as only they k
 region or organisation a request touches.
 """
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from enum import StrEnum
+from typing import Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
@@ -125,19 +128,41 @@ class AuthSettings(BaseModel):
         return self
 
 
+VERIFIED_TOKENS_KEPT = 1024
+
+
 class TokenVerifier:
     def __init__(self, settings: AuthSettings):
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
         # Never HS256 when keys come from a JWKS: a public key must not double as an HMAC secret.
         self._algorithms = settings.algorithms or (["RS256"] if self._jwks else ["HS256"])
+        self._keys: dict[str | None, Any] = {}
+        """The JWKS's signing keys by key id, once fetched: verifying with them needs no I/O."""
+        self._verified: dict[str, tuple[Principal, float]] = {}
+        """Tokens verified already, with their expiry: staff send the same token with every request
+        until it expires, and checking it again costs more than a visit's rules. Oldest out first."""
+        self._verified_lock = threading.Lock()  # a JWKS fetch verifies in a worker thread
 
     def verify(self, token: str) -> Principal:
         """The principal a token names, or Unauthenticated saying why not. May block on the JWKS."""
+        return self._verify(token, fetch=True)
+
+    def verify_without_fetch(self, token: str) -> Principal | None:
+        """As `verify`, without I/O: None when the token's signing key has to be fetched first."""
+        return self._verify(token, fetch=False)
+
+    def _verify(self, token: str, fetch: bool) -> Principal | None:
         s = self.settings
+        if (verified := self._verified.get(token)) is not None:
+            principal, expires = verified
+            if time.time() > expires + s.leeway_seconds:
+                raise Unauthenticated("token expired; get a new one")
+            return principal
         try:
-            key = (self._jwks.get_signing_key_from_jwt(token).key if self._jwks
-                   else s.jwt_secret.get_secret_value())
+            key = self._signing_key(token, fetch)
+            if key is None:
+                return None
             claims = jwt.decode(token, key, algorithms=self._algorithms, issuer=s.issuer,
                                 audience=s.audience, leeway=s.leeway_seconds,
                                 options={"require": ["exp", "iss", "aud", "sub", "role"]})
@@ -148,9 +173,25 @@ class TokenVerifier:
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"invalid token: {error}") from None
         try:
-            return Principal.model_validate(claims)
+            principal = Principal.model_validate(claims)
         except ValidationError as error:
             raise Unauthenticated(f"invalid token: {explain(error)}") from None
+        with self._verified_lock:
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = (principal, claims["exp"])
+        return principal
+
+    def _signing_key(self, token: str, fetch: bool) -> Any:
+        if self._jwks is None:
+            return self.settings.jwt_secret.get_secret_value()
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid not in self._keys:
+            if not fetch:
+                return None
+            # Only keys the JWKS really has are kept, so made-up key ids cannot fill this.
+            self._keys[kid] = self._jwks.get_signing_key_from_jwt(token).key
+        return self._keys[kid]
 
 
 def explain(error: ValidationError) -> str:
@@ -166,15 +207,18 @@ def require(*roles: Role) -> Callable[..., Principal]:
     """A dependency yielding the caller's Principal if its role is one of `roles` (any role if none)."""
     allowed = tuple(roles) or tuple(Role)
 
-    # A plain `def` on purpose: a JWKS fetch blocks, so FastAPI runs this in its threadpool.
-    def principal(request: Request,
-                  credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    # Verified on the event loop when no I/O is needed (HS256, or a JWKS key already fetched):
+    # a thread per request costs more than the check. Only a JWKS fetch, which blocks, goes to one.
+    async def principal(request: Request,
+                        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         if credentials is None:
             if request.headers.get("Authorization"):
                 raise Unauthenticated("malformed Authorization header: expected 'Bearer <token>'", None)
             raise Unauthenticated("no bearer token: send 'Authorization: Bearer <token>'", None)
         verifier: TokenVerifier = request.app.state.token_verifier  # set by the app factory
-        caller = verifier.verify(credentials.credentials)
+        caller = verifier.verify_without_fetch(credentials.credentials)
+        if caller is None:
+            caller = await run_in_threadpool(verifier.verify, credentials.credentials)
         if caller.role not in allowed:
             raise Forbidden(f"this endpoint is for {' or '.join(allowed)}; "
                             f"the token's role is {caller.role}")

@@ -13,7 +13,8 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from leisure_runtime.auth import AuthSettings, Principal, Role, TokenVerifier, mint_token, require
+from leisure_runtime import auth
+from leisure_runtime.auth import AuthSettings, Principal, Role, TokenVerifier, Unauthenticated, mint_token, require
 from leisure_runtime.token_cli import main as leisure_token
 
 SETTINGS = AuthSettings(jwt_secret="test-secret-that-is-at-least-32-bytes", issuer="leisure-test",
@@ -283,3 +284,75 @@ def test_unreachable_jwks_is_503_not_the_callers_fault():
     response = TestClient(make_app(TokenVerifier(settings))).post(f"/venues/{VENUE_A}/visits",
                                                                   headers=bearer(provider_token(key)))
     assert response.status_code == 503
+
+
+class CountingVerifier(TokenVerifier):
+    """Counts the verifications that may block (a JWKS fetch): those run in a worker thread."""
+
+    def __init__(self, settings: AuthSettings):
+        super().__init__(settings)
+        self.blocking = 0
+
+    def verify(self, token: str) -> Principal:
+        self.blocking += 1
+        return super().verify(token)
+
+
+def test_hs256_tokens_are_verified_without_a_thread():
+    verifier = CountingVerifier(SETTINGS)
+    client = TestClient(make_app(verifier))
+    for _ in range(3):
+        assert client.post(f"/venues/{VENUE_A}/visits", headers=bearer(venue_staff_token())).status_code == 200
+    refused = client.post(f"/venues/{VENUE_A}/visits", headers=bearer(venue_staff_token(ttl_seconds=-120)))
+    assert refused.status_code == 401 and "expired" in refused.json()["detail"]
+    assert verifier.blocking == 0
+
+
+def test_jwks_keys_are_fetched_once_in_a_thread_then_tokens_verify_without_one(identity_provider):
+    key, jwks_url = identity_provider
+    verifier = CountingVerifier(AuthSettings(jwks_url=jwks_url, issuer="https://idp.example",
+                                             audience="leisure-staff"))
+    assert verifier.verify_without_fetch(provider_token(key)) is None  # the key is not known yet
+    client = TestClient(make_app(verifier))
+    for _ in range(3):
+        assert client.post(f"/venues/{VENUE_A}/visits", headers=bearer(provider_token(key))).status_code == 200
+    assert verifier.blocking == 1
+    assert verifier.verify_without_fetch(provider_token(key)).subject == "staff-7"
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = client.post(f"/venues/{VENUE_A}/visits", headers=bearer(provider_token(other_key)))
+    assert forged.status_code == 401 and verifier.blocking == 1  # a known key id: checked on the loop
+
+
+def test_an_unknown_key_id_is_looked_up_in_the_jwks_each_time_and_never_kept(identity_provider):
+    key, jwks_url = identity_provider
+    verifier = CountingVerifier(AuthSettings(jwks_url=jwks_url, issuer="https://idp.example",
+                                             audience="leisure-staff"))
+    client = TestClient(make_app(verifier))
+    for _ in range(2):
+        response = client.post(f"/venues/{VENUE_A}/visits", headers=bearer(provider_token(key, kid="made-up")))
+        assert response.status_code == 401
+    assert verifier.blocking == 2
+    assert verifier.verify_without_fetch(provider_token(key, kid="made-up")) is None
+
+
+def test_a_token_verified_once_is_not_checked_again_until_it_expires(monkeypatch):
+    verifier = TokenVerifier(settings_with(leeway_seconds=0))
+    decoded = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *args, **kwargs: decoded.append(1) or real_decode(*args, **kwargs))
+    token = venue_staff_token(ttl_seconds=60)
+    assert verifier.verify(token) == verifier.verify(token) == verifier.verify_without_fetch(token)
+    assert len(decoded) == 1
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.verify(token)
+
+
+def test_tokens_kept_as_verified_are_bounded(monkeypatch):
+    monkeypatch.setattr(auth, "VERIFIED_TOKENS_KEPT", 3)
+    verifier = TokenVerifier(SETTINGS)
+    tokens = [venue_staff_token(subject=f"staff-{n}") for n in range(5)]
+    for token in tokens:
+        verifier.verify(token)
+    assert list(verifier._verified) == tokens[2:]

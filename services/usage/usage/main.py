@@ -2,6 +2,7 @@
 `uvicorn usage.main:app`."""
 
 import contextlib
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -9,11 +10,13 @@ from fastapi import FastAPI
 
 from leisure_runtime.app import ServiceDefinition, create_service_app
 from leisure_runtime.settings import ServiceSettings
-from usage.adapters.api import card_unknown, router
+from usage.adapters.api import card_unknown, not_recorded, router
 from usage.adapters.lag import ReadModelLag
 from usage.adapters.metrics import UsageMetrics
 from usage.adapters.read_models import TOPICS, read_models_consumer
 from usage.application.context import Usage
+from usage.application.record_visit import record_in_batch
+from usage.application.visit_batches import NotRecorded, Stopping, VisitBatches
 from usage.domain.knowledge import CardUnknown
 from usage.settings import UsageSettings
 
@@ -36,17 +39,24 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         metrics=metrics,
     ))
     app.add_exception_handler(CardUnknown, card_unknown)
+    app.add_exception_handler(NotRecorded, not_recorded)
+    app.add_exception_handler(Stopping, not_recorded)
     runtime_lifespan = app.router.lifespan_context
 
-    # The runtime's lifespan opens the pool; the lag probe and the handlers' wiring need it.
+    # The runtime's lifespan opens the pool; the lag probe, the visit batches and the handlers'
+    # wiring need it. Queued visits are written (or refused with a 503) before the pool closes.
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         async with runtime_lifespan(app):
-            app.state.usage = Usage(app.state.pool, app.state.event_store, zone, metrics, lag)
+            store = app.state.event_store
+            visits = VisitBatches(app.state.pool, partial(record_in_batch, store, zone), metrics)
+            app.state.usage = Usage(app.state.pool, store, zone, metrics, lag, visits)
             await lag.start(app.state.pool)
+            visits.start()
             try:
                 yield
             finally:
+                await visits.stop()
                 await lag.stop()
 
     app.router.lifespan_context = lifespan

@@ -8,13 +8,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from leisure_contracts.events import RewardEarned, VisitCancelled, VisitRecorded
 from leisure_runtime.auth import Principal, Role, require
 from usage.application import cancel_visit, queries, record_visit
 from usage.application.context import Usage
+from usage.application.visit_batches import NotRecorded, Stopping
 from usage.domain.calendar import local_day
 from usage.domain.knowledge import CardUnknown
 from usage.domain.visits import RecordVisit
@@ -25,7 +26,8 @@ CardReader = Annotated[Principal, Depends(require(Role.distributor, Role.coordin
 VenueReader = Annotated[Principal, Depends(require(Role.venue_staff, Role.coordinator))]
 
 
-def usage(request: Request) -> Usage:
+async def usage(request: Request) -> Usage:
+    # `async`: FastAPI would run a plain function in its threadpool, a thread hop per request.
     return request.app.state.usage
 
 
@@ -49,10 +51,12 @@ class VisitAnswer(BaseModel):
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=VisitAnswer, tags=["visits"],
              summary="Record a visit; a retry with the same idempotency key gets the first answer")
-async def record(command: RecordVisit, principal: VenueStaff, deps: UsageDeps) -> JSONResponse:
+async def record(command: RecordVisit, principal: VenueStaff, deps: UsageDeps) -> Response:
     answer = await record_visit.record_visit(deps, command, principal)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
-    return JSONResponse(status_code=status.HTTP_201_CREATED, content=answer.body, headers=headers)
+    # The answer is already JSON (the same text is stored for replays): no second encoding.
+    return Response(answer.json, status_code=status.HTTP_201_CREATED, headers=headers,
+                    media_type="application/json")
 
 
 @router.post("/visits/{visit_id}/cancellation", tags=["visits"],
@@ -95,3 +99,11 @@ async def card_unknown(_request: Request, error: CardUnknown) -> JSONResponse:
                  "cards_behind_seconds": None if knowledge.behind_seconds is None
                  else round(knowledge.behind_seconds, 1)},
     )
+
+
+async def not_recorded(_request: Request, error: NotRecorded | Stopping) -> JSONResponse:
+    """503: the visit was not recorded (its batch did not commit, or the service is stopping); the
+    same request, with the same idempotency key, can be sent again."""
+    code = "visit_not_recorded" if isinstance(error, NotRecorded) else "service_stopping"
+    return JSONResponse(status_code=503, headers={"Retry-After": "1"},
+                        content={"code": code, "detail": str(error)})

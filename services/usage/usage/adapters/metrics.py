@@ -21,9 +21,23 @@ class UsageMetrics(RuntimeMetrics):
                                        "Visits that took an offer's last place", registry=registry)
         self.record_duration = Histogram(
             f"{name}_record_visit_duration_seconds",
-            "Time to decide a visit, by outcome (recorded, replayed, refused)", ["outcome"], registry=registry,
+            "Time to answer a visit, its batch's commit included, by outcome "
+            "(recorded, replayed, refused, not_recorded)", ["outcome"], registry=registry,
             buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
         ).labels
+        self.visit_batch_size = Histogram(
+            f"{name}_visit_batch_visits", "Visits answered per committed batch (one commit each)",
+            registry=registry, buckets=(1, 2, 4, 8, 16, 32, 64, 128))
+        self.visit_batch_duration = Histogram(
+            f"{name}_visit_batch_duration_seconds", "Time of a batch's transaction, commit included",
+            registry=registry, buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
+        self.visit_batches_failed = Counter(
+            f"{name}_visit_batches_failed_total", "Batches whose transaction failed: none of their visits recorded",
+            registry=registry)
+        self.visit_batches_rewritten = Counter(
+            f"{name}_visit_batches_rewritten_total",
+            "Batches written again with a savepoint per visit, after a visit failed (a conflict, an error)",
+            registry=registry)
         self.read_model_lag_events = Gauge(f"{name}_read_model_lag_events",
                                            "Events on the topic the read models have not applied yet",
                                            ["topic"], registry=registry).labels

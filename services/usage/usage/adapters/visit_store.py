@@ -1,8 +1,8 @@
-"""The visit path's SQL: few round trips, one transaction. Recording a visit is: lock the offer's
-quota row, read everything else the decision needs in one statement, append the card-visits
-stream, and write the visit, the quota and the card's standing in one statement."""
+"""The visit path's SQL: few round trips. A batch of visits locks its offers' quota rows in one
+statement; then each visit reads everything its decision needs in one statement, appends the
+card-visits stream, and writes the visit, the quota and the card's standing in one statement."""
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -15,32 +15,36 @@ from usage.domain.cancellation import RecordedVisit
 from usage.domain.views import CardAtVisit, CardStanding, OfferAtVisit, OfferTerms
 from usage.domain.visits import Recorded
 
-# Taking the row lock first means every read after it sees the quota as the last writer left it.
-_LOCK_OFFER = """
-SELECT offer_id, venue_id, venue_kind, region, category, published_at, withdrawn_at, tickets_taken
-FROM offers WHERE offer_id = $1 FOR UPDATE
+# A batch of visits takes its offers' quota rows at once, in offer id order: batches and other
+# writers that take several offers in the same order cannot deadlock on them. Every read after the
+# lock sees the quota as the last writer left it.
+_LOCK_OFFERS = """
+SELECT offer_id FROM offers WHERE offer_id = ANY($1::uuid[]) ORDER BY offer_id FOR UPDATE
 """
 
-# $1 offer, $2 the visit's time, $3 venue, $4 idempotency key, $5 card number, $6..$7 the visit's year.
+# $1 offer, $2 the visit's time, $3 idempotency key, $4 card number, $5..$6 the visit's year.
+# No row if the offer is unknown.
 _CONTEXT = """
-SELECT t.starts_at, t.ends_at, t.max_tickets_per_visit, t.accepted_programmes, t.accepted_regions,
+SELECT o.venue_id, o.venue_kind, o.region, o.category, o.published_at, o.withdrawn_at, o.tickets_taken,
+       t.starts_at, t.ends_at, t.max_tickets_per_visit, t.accepted_programmes, t.accepted_regions,
        q.quota, k.request_fingerprint, k.answer::text AS answer,
        c.card_id, c.card_number, c.programme_id, c.distributor_id, c.home_region, c.accepted_regions AS card_regions,
        c.valid_from, v.valid_until, c.children_allowance, c.escort_free, c.yearly_use_limit,
        c.reward_every_visits, c.reward_description, c.revoked_at, c.revocation_reason,
        s.stream_version, s.counted_visits, s.rewards_earned, u.uses
-FROM (VALUES (1)) AS one (x)
+FROM offers o
 LEFT JOIN LATERAL (SELECT * FROM offer_terms WHERE offer_id = $1 AND effective_at <= $2
                    ORDER BY effective_at DESC LIMIT 1) t ON true
 LEFT JOIN LATERAL (SELECT quota FROM offer_terms WHERE offer_id = $1
                    ORDER BY effective_at DESC LIMIT 1) q ON true
-LEFT JOIN visits k ON k.venue_id = $3 AND k.idempotency_key = $4
-LEFT JOIN cards c ON c.card_number = $5
+LEFT JOIN visits k ON k.venue_id = o.venue_id AND k.idempotency_key = $3
+LEFT JOIN cards c ON c.card_number = $4
 LEFT JOIN card_standing s ON s.card_id = c.card_id
 LEFT JOIN LATERAL (SELECT valid_until FROM card_validity WHERE card_id = c.card_id AND effective_at <= $2
                    ORDER BY effective_at DESC LIMIT 1) v ON true
 LEFT JOIN LATERAL (SELECT count(*) AS uses FROM visits WHERE card_id = c.card_id AND cancelled_at IS NULL
-                   AND occurred_on BETWEEN $6 AND $7) u ON true
+                   AND occurred_on BETWEEN $5 AND $6) u ON true
+WHERE o.offer_id = $1
 """
 
 _SAVE_VISIT = """
@@ -76,21 +80,10 @@ UPDATE card_standing SET stream_version = $6, counted_visits = $7 WHERE card_id 
 
 
 @dataclass(frozen=True)
-class LockedOffer:
-    offer_id: UUID
-    venue_id: UUID
-    venue_kind: str
-    region: str
-    category: str
-    published_at: datetime
-    withdrawn_at: datetime | None
-    tickets_taken: int
-
-
-@dataclass(frozen=True)
 class EarlierRequest:
     fingerprint: str
-    answer: dict
+    answer: str
+    """The answer given then, as JSON text: replayed as it is."""
 
 
 @dataclass(frozen=True)
@@ -101,14 +94,16 @@ class VisitContext:
     earlier: EarlierRequest | None
 
 
-async def lock_offer(conn: asyncpg.Connection, offer_id: UUID) -> LockedOffer | None:
-    row = await conn.fetchrow(_LOCK_OFFER, offer_id)
-    return LockedOffer(**row) if row else None
+async def lock_offers(conn: asyncpg.Connection, offer_ids: Iterable[UUID]) -> None:
+    await conn.execute(_LOCK_OFFERS, sorted(set(offer_ids)))
 
 
-async def load_context(conn: asyncpg.Connection, offer: LockedOffer, *, when: datetime, key: str,
-                       card_number: str, year: tuple[date, date]) -> VisitContext:
-    r = await conn.fetchrow(_CONTEXT, offer.offer_id, when, offer.venue_id, key, card_number, *year)
+async def load_context(conn: asyncpg.Connection, offer_id: UUID, *, when: datetime, key: str,
+                       card_number: str, year: tuple[date, date]) -> VisitContext | None:
+    """What deciding a visit needs, read after its offer was locked; None if the offer is unknown."""
+    r = await conn.fetchrow(_CONTEXT, offer_id, when, key, card_number, *year)
+    if r is None:
+        return None
     terms = None if r["max_tickets_per_visit"] is None else OfferTerms(
         r["starts_at"], r["ends_at"], r["max_tickets_per_visit"], tuple(r["accepted_programmes"]),
         tuple(r["accepted_regions"]))
@@ -126,20 +121,21 @@ async def load_context(conn: asyncpg.Connection, offer: LockedOffer, *, when: da
     standing = CardStanding(r["stream_version"] or 0, r["counted_visits"] or 0, r["rewards_earned"] or 0,
                             r["uses"] or 0)
     return VisitContext(
-        offer=OfferAtVisit(offer.offer_id, offer.venue_id, offer.venue_kind, offer.region, offer.category,
-                           offer.published_at, offer.withdrawn_at, terms, r["quota"], offer.tickets_taken),
+        offer=OfferAtVisit(offer_id, r["venue_id"], r["venue_kind"], r["region"], r["category"],
+                           r["published_at"], r["withdrawn_at"], terms, r["quota"], r["tickets_taken"]),
         card=card, standing=standing,
-        earlier=None if r["answer"] is None else EarlierRequest(r["request_fingerprint"], json.loads(r["answer"])),
+        earlier=None if r["answer"] is None else EarlierRequest(r["request_fingerprint"], r["answer"]),
     )
 
 
 async def save_visit(conn: asyncpg.Connection, recorded: Recorded, *, key: str, fingerprint: str,
-                     occurred_on: date, recorded_on: date, answer: dict) -> None:
+                     occurred_on: date, recorded_on: date, answer: str) -> None:
+    """`answer`: the answer given, as JSON text."""
     visit, after = recorded.visit, recorded.standing
     await conn.execute(
         _SAVE_VISIT, visit.visit_id, visit.venue_id, key, fingerprint, visit.card_id, visit.card_number,
         visit.offer_id, visit.region, visit.category.value, visit.tickets, visit.occurred_at, occurred_on,
-        visit.recorded_at, recorded_on, json.dumps(answer), after.stream_version, after.counted_visits,
+        visit.recorded_at, recorded_on, answer, after.stream_version, after.counted_visits,
         after.rewards_earned,
     )
 

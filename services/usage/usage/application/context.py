@@ -8,6 +8,7 @@ import asyncpg
 from leisure_runtime.event_store import EventStore
 from usage.adapters.lag import ReadModelLag
 from usage.adapters.metrics import UsageMetrics
+from usage.application.visit_batches import VisitBatches
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class Usage:
     zone: ZoneInfo
     metrics: UsageMetrics
     lag: ReadModelLag
+    visits: VisitBatches
+    """Where visits queue to be written in batches, one commit each."""
 
 
 def card_visits_stream(card_id) -> str:
