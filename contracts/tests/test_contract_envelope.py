@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from leisure_contracts.envelope import CloudEventAttributes
+from leisure_contracts.envelope import CloudEventAttributes, HeaderTemplate
 from leisure_contracts.events import CardIssued, VisitRecorded
 from leisure_contracts.registry import EVENT_CLASSES, EVENTS_BY_TYPE, UndecodableMessage, decode
 from leisure_contracts.topics import Topic, all_topics, dead_letter_topic
@@ -83,3 +83,14 @@ def test_every_topic_has_a_dead_letter_topic():
 def test_event_types_are_unique_and_versioned():
     assert len(EVENTS_BY_TYPE) == len(EVENT_CLASSES)
     assert all(t.rsplit(".", 1)[-1].startswith("v") for t in EVENTS_BY_TYPE)
+
+
+@pytest.mark.parametrize("subject, dataschema", [("card-1", "https://schemas/x.json"), (None, None)])
+def test_a_header_template_makes_the_same_headers_as_the_attributes(subject, dataschema):
+    attributes = CloudEventAttributes(id=uuid4(), source="/leisure-pass/usage", type="fi.leisure-pass.visit.recorded.v1",
+                                      subject=subject, time=datetime(2026, 3, 1, 12, 30, tzinfo=timezone.utc),
+                                      dataschema=dataschema)
+    template = HeaderTemplate(attributes.source, attributes.type, dataschema)
+    headers = template.headers(attributes.id, attributes.time, subject)
+    assert headers == attributes.to_headers()
+    assert CloudEventAttributes.from_headers(headers) == attributes

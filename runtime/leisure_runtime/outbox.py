@@ -20,12 +20,11 @@ import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from leisure_contracts.envelope import CloudEventAttributes
+from leisure_contracts.envelope import HeaderTemplate
 from leisure_contracts.registry import EVENTS_BY_TYPE
 from leisure_runtime.logging import get_logger
 from leisure_runtime.metrics import RuntimeMetrics
@@ -84,6 +83,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self._publications: dict[str, tuple[str, HeaderTemplate]] = {}
         self._last_backlog, self._backlog_counted_at = 0, float("-inf")
 
     async def run(self) -> None:
@@ -203,20 +203,19 @@ class OutboxRelay:
         The producer batches them, and per partition they are written in the order sent."""
         deliveries = []
         for row in rows:
-            event_class = EVENTS_BY_TYPE[row["event_type"]]
-            headers = self._headers(row["event_id"], row["event_type"], row["stream_id"],
-                                    row["recorded_at"], event_class.dataschema())
+            topic, headers = self._publication(row["event_type"])
             deliveries.append(await self._producer.send(
-                event_class.event_topic.value,
+                topic,
                 value=row["data"].encode(),
                 key=row["partition_key"].encode(),
-                headers=headers,
+                headers=headers.headers(row["event_id"], row["recorded_at"], row["stream_id"]),
             ))
         return deliveries
 
-    def _headers(self, event_id, event_type: str, subject: str, time: datetime, dataschema: str):
-        # Not validated again: the event store holds only events validated when they were appended.
-        return CloudEventAttributes.model_construct(
-            id=event_id, source=self._source, type=event_type, subject=subject, time=time,
-            dataschema=dataschema,
-        ).to_headers()
+    def _publication(self, event_type: str) -> tuple[str, HeaderTemplate]:
+        """The topic and the header template of an event type."""
+        if event_type not in self._publications:
+            event_class = EVENTS_BY_TYPE[event_type]
+            self._publications[event_type] = (
+                event_class.event_topic.value, HeaderTemplate(self._source, event_type, event_class.dataschema()))
+        return self._publications[event_type]
