@@ -1,7 +1,5 @@
 """Every published event type, and the decoding of a Kafka message back into an event."""
 
-import json
-
 from pydantic import ValidationError
 
 from leisure_contracts.base import Event
@@ -43,6 +41,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
 )
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {cls.event_type(): cls for cls in EVENT_CLASSES}
+_NOT_JSON = {"json_invalid", "json_type"}  # pydantic's error types for a value that is not JSON at all
 
 
 class UndecodableMessage(ValueError):
@@ -62,10 +61,9 @@ def decode(headers: dict[str, bytes | str] | list[tuple[str, bytes]], value: byt
     if event_class is None:
         raise UndecodableMessage(f"unknown event type {attributes.type!r}")
     try:
-        data = json.loads(value)
-    except (TypeError, ValueError) as error:
-        raise UndecodableMessage(f"value is not JSON: {error}") from error
-    try:
-        return attributes, event_class.model_validate(data)
+        # Parsing and validating in one pass is about twice as fast as json.loads, then validating.
+        return attributes, event_class.model_validate_json(value)
     except ValidationError as error:
+        if any(problem["type"] in _NOT_JSON for problem in error.errors(include_url=False)):
+            raise UndecodableMessage(f"value is not JSON: {error}") from error
         raise UndecodableMessage(f"{attributes.type} does not match its schema: {error}") from error

@@ -12,13 +12,14 @@ batch (commits are what cost), for read models that must keep up with the whole 
 """
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -36,6 +37,7 @@ log = get_logger(__name__)
 EventHandler = Callable[[asyncpg.Connection, CloudEventAttributes, Event], Awaitable[None]]
 TransactionHook = Callable[[asyncpg.Connection], Awaitable[None]]
 RETRY_DELAY_SECONDS = 1.0
+DECODE_SLICE = 50  # records decoded between two looks at the database's answers
 
 
 class RejectedEvent(Exception):
@@ -74,6 +76,7 @@ class IdempotentConsumer:
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=heartbeat_interval_ms,
             title=f"{self.name}",
+            decoder=_records_as_they_are,
         )(on_message)
 
     async def handle(
@@ -151,11 +154,16 @@ class BatchedIdempotentConsumer(IdempotentConsumer):
     """Applies up to `max_records` messages in one transaction, deduplicated by event id.
 
     A handler gets every new event of its type in the batch at once, in batch order, so it can
-    write them with one `executemany`. Types are handled one after the other, so this fits read
+    write them with one statement. Types are handled one after the other, so this fits read
     models where events of different types commute (each writes facts of its own); a read model
     that needs one aggregate's events of several types in order should use IdempotentConsumer.
     If a handler rejects an event, the batch is rolled back and applied event by event, so that
     only the rejected one goes to the dead letters.
+
+    Subscribed, it decodes the next batch while the database applies the one before (one batch at
+    a time in the database, in order), and commits a batch's offsets after its transaction. A batch
+    whose transaction fails is tried again until it is applied, or until the consumer stops, when
+    its uncommitted offsets make it redelivered.
     """
 
     def __init__(self, name: str, topics: Sequence[str], handlers: Mapping[type[Event], BatchHandler],
@@ -167,6 +175,7 @@ class BatchedIdempotentConsumer(IdempotentConsumer):
         self.batch_timeout_ms = batch_timeout_ms
         self.progress: BatchProgress | None = None
         self._newest_event_time: datetime | None = None
+        self._applying: asyncio.Task | None = None
 
     def subscribe(
         self,
@@ -184,47 +193,92 @@ class BatchedIdempotentConsumer(IdempotentConsumer):
             max_records=self.max_records,
             batch_timeout_ms=self.batch_timeout_ms,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,  # offsets are committed after each batch's transaction, below
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=heartbeat_interval_ms,
             title=f"{self.name}",
+            decoder=_records_as_they_are,
         )
 
         async def on_batch(message: KafkaMessage) -> None:
-            records = message.raw_message
-            await self.handle_batch(records if isinstance(records, tuple) else (records,), pool, broker, metrics)
-            await self._note_progress(subscriber.consumer)
+            consumer = subscriber.consumer
+            try:
+                records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+                # Where this batch ends on every partition: once it is applied, all before is too.
+                fetched_to = {partition: await consumer.position(partition) for partition in consumer.assignment()}
+                batch = await self.decode_batch(records)
+            except Exception:
+                await message.nack()  # rewinds to the batch's first records: nothing is skipped
+                raise
+            if self._applying is not None:
+                await self._applying  # never raises: it logs what goes wrong
+            self._applying = asyncio.create_task(
+                self._apply_and_commit(batch, fetched_to, subscriber, pool, broker, metrics),
+                name=f"{self.name}-batch")
 
         subscriber(on_batch)
 
     async def handle_batch(
         self, records: Sequence[ConsumerRecord], pool: asyncpg.Pool, broker: KafkaBroker, metrics: RuntimeMetrics
     ) -> None:
-        structlog.contextvars.clear_contextvars()
-        events, undecodable = [], []
-        for record in records:
+        """Decode and apply one batch, and send what cannot be applied to the dead letters."""
+        await self._apply(await self.decode_batch(records), pool, broker, metrics)
+
+    async def decode_batch(self, records: Sequence[ConsumerRecord]) -> "DecodedBatch":
+        """The records as events of handled types, and those that are not valid events. Decoding
+        takes a while: it lets other tasks (the previous batch's transaction) go on now and then."""
+        batch = DecodedBatch(records)
+        for n, record in enumerate(records, 1):
             try:
                 attributes, event = decode(record.headers, record.value)
             except UndecodableMessage as error:
-                undecodable.append((record, error.reason))
-                continue
-            if attributes.type in self._batch_handlers:
-                events.append((attributes, event))
+                batch.undecodable.append((record, error.reason))
+            else:
+                if attributes.type in self._batch_handlers:
+                    batch.events.append((attributes, event))
+                    batch.sources.append(record)
+            if n % DECODE_SLICE == 0:
+                await asyncio.sleep(0)
+        return batch
+
+    async def _apply_and_commit(self, batch: "DecodedBatch", fetched_to: dict[TopicPartition, int], subscriber,
+                                pool: asyncpg.Pool, broker: KafkaBroker, metrics: RuntimeMetrics) -> None:
+        while True:
+            try:
+                await self._apply(batch, pool, broker, metrics)
+                break
+            except Exception:
+                # Not the messages' fault (database, broker or a bug): wait, then try again.
+                log.exception("applying a batch failed; it will be tried again", consumer=self.name,
+                              size=len(batch.records))
+                await asyncio.sleep(RETRY_DELAY_SECONDS)
+                if not subscriber.running:
+                    return  # not committed: redelivered when the consumer runs again
+        consumer = subscriber.consumer
+        try:
+            await consumer.commit(batch.next_offsets())
+        except Exception as error:
+            # Applied and recorded already: if the partitions moved to another consumer, it gets
+            # these events again and finds them applied.
+            log.warning("committing a batch's offsets failed; it will be redelivered", consumer=self.name,
+                        error=repr(error))
+            return
+        self._note_progress(consumer, fetched_to)
+
+    async def _apply(self, batch: "DecodedBatch", pool: asyncpg.Pool, broker: KafkaBroker,
+                     metrics: RuntimeMetrics) -> None:
+        structlog.contextvars.clear_contextvars()
         try:
             async with pool.acquire() as conn, conn.transaction():
                 if self._in_transaction is not None:
                     await self._in_transaction(conn)
-                applied = await self.apply_batch(conn, events)
+                applied = await self.apply_batch(conn, batch.events)
         except RejectedEvent:
-            await self._apply_one_by_one(records, pool, broker, metrics)
+            await self._apply_one_by_one(batch, pool, broker, metrics)
             return
-        except Exception:
-            log.exception("applying a batch failed; it will be redelivered", consumer=self.name, size=len(records))
-            await asyncio.sleep(RETRY_DELAY_SECONDS)
-            raise
-        for record, reason in undecodable:
+        for record, reason in batch.undecodable:
             await self._dead_letter(record, reason, broker, metrics)
-        self._count(events, applied, metrics)
+        self._count(batch.events, applied, metrics)
 
     async def apply_batch(self, conn: asyncpg.Connection, events: Applied) -> list[bool]:
         """Apply the events not applied before, inside the caller's transaction; say which were new
@@ -245,15 +299,10 @@ class BatchedIdempotentConsumer(IdempotentConsumer):
             await self._batch_handlers[event_type](conn, of_type)
         return applied
 
-    async def _apply_one_by_one(self, records, pool, broker, metrics) -> None:
-        for record in records:
-            try:
-                attributes, event = decode(record.headers, record.value)
-            except UndecodableMessage as error:
-                await self._dead_letter(record, error.reason, broker, metrics)
-                continue
-            if attributes.type not in self._batch_handlers:
-                continue
+    async def _apply_one_by_one(self, batch: "DecodedBatch", pool, broker, metrics) -> None:
+        for record, reason in batch.undecodable:
+            await self._dead_letter(record, reason, broker, metrics)
+        for (attributes, event), record in zip(batch.events, batch.sources):
             try:
                 async with pool.acquire() as conn, conn.transaction():
                     if self._in_transaction is not None:
@@ -265,22 +314,49 @@ class BatchedIdempotentConsumer(IdempotentConsumer):
             self._count([(attributes, event)], applied, metrics)
 
     def _count(self, events: Applied, applied: list[bool], metrics: RuntimeMetrics) -> None:
-        for (attributes, _), first_time in zip(events, applied):
-            metrics.events_consumed(self.name, attributes.type, "applied" if first_time else "duplicate").inc()
+        outcomes = Counter((attributes.type, "applied" if first_time else "duplicate")
+                           for (attributes, _), first_time in zip(events, applied))
+        for (event_type, outcome), count in outcomes.items():
+            metrics.events_consumed(self.name, event_type, outcome).inc(count)
         if events:
             newest = max(attributes.time for attributes, _ in events)
             metrics.consumer_lag_seconds(self.name).set(
                 max(0.0, (datetime.now(timezone.utc) - newest).total_seconds()))
             self._newest_event_time = max(newest, self._newest_event_time or newest)
 
-    async def _note_progress(self, consumer: AIOKafkaConsumer | None) -> None:
-        if consumer is None:
-            return
+    def _note_progress(self, consumer: AIOKafkaConsumer, fetched_to: dict[TopicPartition, int]) -> None:
         behind = 0
-        for partition in consumer.assignment():
+        assigned = consumer.assignment()
+        for partition, position in fetched_to.items():
+            if partition not in assigned:
+                continue  # moved to another consumer since
             highwater = consumer.highwater(partition)
             if highwater is None:
                 behind = None
                 break
-            behind += max(0, highwater - await consumer.position(partition))
+            behind += max(0, highwater - position)
         self.progress = BatchProgress(self._newest_event_time, behind)
+
+
+@dataclass
+class DecodedBatch:
+    records: Sequence[ConsumerRecord]
+    events: list[tuple[CloudEventAttributes, Event]] = field(default_factory=list)
+    """The events of handled types, in batch order."""
+    sources: list[ConsumerRecord] = field(default_factory=list)
+    """The record of each of `events`."""
+    undecodable: list[tuple[ConsumerRecord, str]] = field(default_factory=list)
+
+    def next_offsets(self) -> dict[TopicPartition, int]:
+        """The offsets to commit once the batch is applied: after its last record on each partition."""
+        offsets: dict[TopicPartition, int] = {}
+        for record in self.records:
+            partition = TopicPartition(record.topic, record.partition)
+            offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
+        return offsets
+
+
+async def _records_as_they_are(message: KafkaMessage) -> ConsumerRecord | tuple[ConsumerRecord, ...]:
+    """The handlers decode each record themselves (into events, or to the dead letters), so
+    faststream need not parse every value as JSON first."""
+    return message.raw_message

@@ -2,16 +2,19 @@
 whatever is redelivered, republished or repeated inside one batch; a rejected event alone goes to
 the dead letters; it tells how far behind its partitions it is."""
 
+import asyncio
 from uuid import uuid4
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaBroker
 
+from leisure_contracts.envelope import CloudEventAttributes
 from leisure_contracts.events import CardRenewed
 from leisure_contracts.topics import Topic, dead_letter_topic
 from leisure_infra.brokers import create_topics
 from leisure_infra.service_testing import eventually
+from leisure_runtime import consumer as consumer_module
 from leisure_runtime.consumer import BatchedIdempotentConsumer, RejectedEvent
 from leisure_runtime.event_store import EventStore
 from leisure_runtime.metrics import RuntimeMetrics
@@ -29,9 +32,6 @@ async def count_renewals(conn, events) -> None:
         "ON CONFLICT (card_id) DO UPDATE SET renewals = renewals_seen.renewals + 1",
         [(event.card_id,) for _, event in events],
     )
-
-
-
 
 
 async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
@@ -109,6 +109,72 @@ async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
     finally:
         await broker.stop()
         await stop_relay(producer, relay_task)
+
+
+async def test_offsets_are_committed_after_the_transaction_and_a_failed_one_is_tried_again(
+    read_model, kafka_broker, kafka_test_consumer_settings, renewal, monkeypatch
+):
+    monkeypatch.setattr(consumer_module, "RETRY_DELAY_SECONDS", 0.1)
+    bootstrap = kafka_broker.bootstrap_servers
+    name = f"test-commit-after-{uuid4().hex[:8]}"
+    topic = f"test.{name}"
+    await create_topics(bootstrap, [topic, dead_letter_topic(topic)], 1)
+    entered, may_go_on, failures = asyncio.Event(), asyncio.Event(), []
+
+    async def held_then_failing_twice(conn) -> None:
+        entered.set()
+        await may_go_on.wait()
+        if len(failures) < 2:
+            failures.append("database went away")
+            raise ConnectionError("the database went away")  # not the messages' fault
+
+    consumer = BatchedIdempotentConsumer(name, [topic], {CardRenewed: count_renewals},
+                                         in_transaction=held_then_failing_twice)
+    broker = KafkaBroker(bootstrap)
+    consumer.subscribe(broker, read_model.pool, RuntimeMetrics("test"), **kafka_test_consumer_settings)
+    await broker.start()
+    try:
+        cards = [uuid4() for _ in range(3)]
+        await _produce(bootstrap, topic, [renewal(card) for card in cards])
+        await eventually(_set(entered))
+        assert await _committed(bootstrap, name, topic) is None  # the batch's transaction is still open
+
+        may_go_on.set()
+        await eventually(lambda: _equals(read_model.counts(cards), {card: 1 for card in cards}))
+        await eventually(lambda: _equals(_committed(bootstrap, name, topic), 3))
+        assert len(failures) == 2
+        assert consumer.progress.records_behind == 0
+    finally:
+        may_go_on.set()
+        await broker.stop()
+
+
+async def _produce(bootstrap: str, topic: str, events) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for event in events:
+            attributes = CloudEventAttributes(source="/test", type=event.event_type(), subject=event.key())
+            await producer.send_and_wait(topic, event.model_dump_json().encode(), key=event.key().encode(),
+                                         headers=attributes.to_headers())
+    finally:
+        await producer.stop()
+
+
+async def _committed(bootstrap: str, group: str, topic: str) -> int | None:
+    """The group's committed offset on the topic's only partition, read without joining the group."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await reader.start()
+    try:
+        return await reader.committed(TopicPartition(topic, 0))
+    finally:
+        await reader.stop()
+
+
+def _set(event: asyncio.Event):
+    async def check() -> bool:
+        return event.is_set()
+    return check
 
 
 async def _equals(awaitable, expected) -> bool:

@@ -18,7 +18,7 @@ class StatsSettings(ServiceSettings):
     projection_name: str = Field(
         default="stats-projection", pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
         description="The projection's consumer group, and the name its applied events are recorded under")
-    consumer_batch_size: int = Field(default=500, ge=1, le=10_000, description="Events applied per transaction")
+    consumer_batch_size: int = Field(default=2000, ge=1, le=10_000, description="Events applied per transaction")
 
     @field_validator("suppression_threshold")
     @classmethod

@@ -140,10 +140,11 @@ class Projection:
         )
 
     async def visits_recorded(self, conn: asyncpg.Connection, events: Applied) -> None:
-        await conn.executemany(
+        # The bulk of all events, so one statement per batch (003_recorded_visit.sql says why).
+        await conn.execute(
             """INSERT INTO visits (visit, holder, programme_id, card_region, offer_id, venue_id, venue_kind, region,
                    category, children, escorts, occurred_on)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (visit) DO NOTHING""",
+               SELECT * FROM unnest($1::recorded_visit[]) ON CONFLICT (visit) DO NOTHING""",
             [(self.pseudonyms.visit(e.visit_id), self.pseudonyms.holder(e.card_number), e.programme_id,
               e.card_region, e.offer_id, e.venue_id, e.venue_kind.value, e.region, e.category.value, e.children,
               int(e.escort), day(e.occurred_at)) for _, e in events],

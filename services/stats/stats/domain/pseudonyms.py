@@ -10,10 +10,15 @@ from uuid import UUID
 
 class Pseudonyms:
     def __init__(self, key: str) -> None:
-        self._key = key.encode()
+        # HMAC is a stream: keying it and feeding it the kind's prefix once, then copying that state
+        # for each value, gives the same digest as HMAC(key, "kind:value") at a fraction of the cost.
+        self._keyed = {kind: hmac.new(key.encode(), f"{kind}:".encode(), hashlib.sha256)
+                       for kind in ("card-number", "card-id", "visit-id")}
 
     def _of(self, kind: str, value: str) -> bytes:
-        return hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+        mac = self._keyed[kind].copy()
+        mac.update(value.encode())
+        return mac.digest()
 
     def holder(self, card_number: str) -> bytes:
         return self._of("card-number", card_number)

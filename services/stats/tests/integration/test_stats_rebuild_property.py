@@ -19,7 +19,7 @@ from stats.adapters.projection import TABLES, create_projection
 
 pytestmark = pytest.mark.integration
 KEY = "property-test-holder-hash-key-0123456789"
-LIVE, REBUILDING = "stats-projection", rebuild.rebuild_name("stats-projection")
+LIVE = "stats-projection"
 MIGRATIONS = Path(rebuild.__file__).parent / "migrations"
 
 
@@ -98,6 +98,15 @@ async def snapshot(conn) -> dict:
             for table in TABLES}
 
 
+async def index_definitions(conn) -> list[str]:
+    """What every index of the projection's tables and the applied-events record covers, names aside."""
+    return sorted(row["definition"] for row in await conn.fetch(
+        """SELECT regexp_replace(pg_get_indexdef(indexrelid), '^CREATE (UNIQUE )?INDEX \\S+', 'CREATE \\1INDEX')
+                  AS definition
+           FROM pg_index JOIN pg_class ON pg_class.oid = indrelid
+           WHERE relnamespace = 'public'::regnamespace AND relname = ANY($1)""", [*TABLES, "processed_events"]))
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32), size=st.integers(1, 120))
 async def test_rebuild_equals_incremental_whatever_is_redelivered(projection_database, world, seed, size):
@@ -119,14 +128,25 @@ async def test_rebuild_equals_incremental_whatever_is_redelivered(projection_dat
             async with conn.transaction():
                 assert not any(await live.apply_batch(conn, batch))
         incremental = await snapshot(conn)
+        others_applied = uuid4()
+        await conn.execute("INSERT INTO processed_events (consumer, event_id) VALUES ('another-consumer', $1)",
+                           others_applied)
+        indexes = await index_definitions(conn)
 
-        await rebuild.prepare_fresh_tables(conn, REBUILDING)
-        rebuilt_by = create_projection(KEY, 500, REBUILDING)
-        for batch in batches(partition_interleaving(history, rng), rng):
+        deferred_indexes = await rebuild.prepare_fresh_tables(conn)
+        rebuilt_by = create_projection(KEY, 500, LIVE)
+        interleaved = batches(partition_interleaving(history, rng), rng)
+        for n, batch in enumerate(interleaved):
+            if n == len(interleaved) // 2:
+                await rebuild.build_deferred_indexes(conn, deferred_indexes)  # as if events came during the build
             async with conn.transaction():
                 await rebuilt_by.apply_batch(conn, batch)
         async with conn.transaction():
-            await rebuild.switch_over(conn, LIVE, REBUILDING)
+            await rebuild.switch_over(conn, LIVE)
+        await conn.execute("RESET search_path")
         assert await snapshot(conn) == incremental
+        assert await index_definitions(conn) == indexes
+        assert await conn.fetchval("SELECT event_id FROM processed_events WHERE consumer = 'another-consumer'") \
+            == others_applied
         assert await conn.fetchval("SELECT count(DISTINCT event_id) FROM processed_events WHERE consumer = $1",
                                    LIVE) == len(history)
