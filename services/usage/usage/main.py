@@ -15,7 +15,7 @@ from usage.adapters.lag import ReadModelLag
 from usage.adapters.metrics import UsageMetrics
 from usage.adapters.read_models import TOPICS, read_models_consumer
 from usage.application.context import Usage
-from usage.application.record_visit import record_in_batch
+from usage.application.record_visit import record_batch
 from usage.application.visit_batches import NotRecorded, Stopping, VisitBatches
 from usage.domain.knowledge import CardUnknown
 from usage.settings import UsageSettings
@@ -49,7 +49,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         async with runtime_lifespan(app):
             store = app.state.event_store
-            visits = VisitBatches(app.state.pool, partial(record_in_batch, store, zone), metrics)
+            visits = VisitBatches(app.state.pool, partial(record_batch, store, zone), metrics)
             app.state.usage = Usage(app.state.pool, store, zone, metrics, lag, visits)
             await lag.start(app.state.pool)
             visits.start()

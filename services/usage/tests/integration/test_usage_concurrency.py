@@ -1,4 +1,5 @@
-"""Under concurrency: the quota is never oversold, and one idempotency key records one visit."""
+"""Under concurrency: the quota is never oversold, one idempotency key records one visit, and a
+cancellation and a batch of visits wait for each other in one order."""
 
 import asyncio
 import json
@@ -79,3 +80,38 @@ async def test_five_concurrent_requests_with_one_key_record_one_visit(
     stored = await app.state.pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1",
                                            f"card-visits-{card.card_id}")
     assert stored == 1
+
+
+async def test_a_cancellation_waits_for_a_batch_holding_its_offer_without_deadlock(
+    usage_app, feed, issued_card, published_offer, staff, visit_body, wait_until
+):
+    app, client = usage_app
+    offer, card = published_offer(quota=10), issued_card()
+    await feed(app, [offer, card])
+    first = await client.post("/v1/visits", headers=staff(offer), json=visit_body(card, offer))
+    pool = app.state.pool
+
+    def waiting_for_locks(n: int):
+        async def waiting() -> bool:
+            return await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                       "AND datname = current_database()") >= n
+        return waiting
+
+    async with pool.acquire() as holder, holder.transaction():
+        # The offer's row held: the next visit's batch waits for it, then the cancellation comes.
+        await holder.execute("SELECT 1 FROM offers WHERE offer_id = $1 FOR UPDATE", offer.offer_id)
+        visit = asyncio.create_task(client.post("/v1/visits", headers=staff(offer), json=visit_body(card, offer)))
+        await wait_until(waiting_for_locks(1))
+        cancellation = asyncio.create_task(client.post(
+            f"/v1/visits/{first.json()['visit']['visit_id']}/cancellation", headers=staff(offer)))
+        await wait_until(waiting_for_locks(2))
+    # The batch takes the offer first. Had the cancellation appended to the card's stream before
+    # waiting for the offer, the batch would wait for its stream version: a deadlock.
+    answers = await asyncio.gather(visit, cancellation, return_exceptions=True)
+
+    assert [getattr(a, "status_code", a) for a in answers] == [201, 200]
+    stream = await pool.fetch("SELECT event_type FROM events WHERE stream_id = $1 ORDER BY version",
+                              f"card-visits-{card.card_id}")
+    assert [r["event_type"] for r in stream] == ["fi.leisurepass.visit.recorded.v1",
+                                                 "fi.leisurepass.visit.recorded.v1",
+                                                 "fi.leisurepass.visit.cancelled.v1"]

@@ -1,5 +1,7 @@
 """Group commit: concurrent visits are written in one transaction, answered only after it commits;
-a refusal, a failure or a conflict of one visit leaves the others of its batch as they would be."""
+a refusal, a failure or a conflict of one visit leaves the others of its batch as they would be.
+Visits of one batch are decided on one reading, each seeing the ones before it as if they had been
+written already."""
 
 import asyncio
 
@@ -32,6 +34,13 @@ async def stored_visits(app, keys) -> int:
 
 def sample(app, name: str) -> float:
     return app.state.metrics.registry.get_sample_value(name) or 0.0
+
+
+async def card_stream(app, card) -> list[tuple[int, str, str]]:
+    """(version, event type, transaction id) of the card's visits stream, by version."""
+    rows = await app.state.pool.fetch("SELECT version, event_type, transaction_id::text FROM events "
+                                      "WHERE stream_id = $1 ORDER BY version", f"card-visits-{card.card_id}")
+    return [(r["version"], r["event_type"], r["transaction_id"]) for r in rows]
 
 
 async def test_concurrent_visits_share_few_commits(usage_app, feed, issued_card, published_offer, staff, visit_body):
@@ -85,6 +94,7 @@ async def test_the_same_key_twice_in_one_batch_replays_the_first_answer(
     await feed(app, [offer, card, *others])
     body = visit_body(card, offer, tickets=2)
     bodies = [visit_body(others[0], offer), body, visit_body(others[1], offer), body, visit_body(others[2], offer)]
+    rewritten_before = sample(app, "leisure_usage_visit_batches_rewritten_total")
 
     answers = await asyncio.gather(*(client.post("/v1/visits", headers=staff(offer), json=b) for b in bodies))
 
@@ -92,10 +102,90 @@ async def test_the_same_key_twice_in_one_batch_replays_the_first_answer(
     first, again = answers[1], answers[3]
     assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
     assert first.headers.get("idempotent-replayed") is None
+    assert sample(app, "leisure_usage_visit_batches_rewritten_total") == rewritten_before
     assert len(await transactions_of(app, [a.json()["visit"]["visit_id"] for a in answers])) == 1
     places = await client.get(f"/v1/offers/{offer.offer_id}/places", headers=staff(offer))
     assert places.json()["tickets_taken"] == 2 + 3
     assert await stored_visits(app, [body["idempotency_key"]]) == 1
+
+
+async def test_visits_of_one_card_in_one_batch_see_each_other(
+    usage_app, feed, issued_card, published_offer, staff, visit_body
+):
+    app, client = usage_app
+    offers = [published_offer() for _ in range(3)]
+    card = issued_card(yearly_use_limit=2, reward_rule={"every_visits": 2, "description": "Cinema"})
+    others = [issued_card() for _ in range(3)]
+    await feed(app, [*offers, card, *others])
+    rewritten_before = sample(app, "leisure_usage_visit_batches_rewritten_total")
+    requests = [(offers[0], visit_body(others[0], offers[0])), (offers[0], visit_body(card, offers[0])),
+                (offers[1], visit_body(others[1], offers[1])), (offers[1], visit_body(card, offers[1])),
+                (offers[2], visit_body(card, offers[2])), (offers[2], visit_body(others[2], offers[2]))]
+
+    answers = await asyncio.gather(*(client.post("/v1/visits", headers=staff(o), json=body) for o, body in requests))
+
+    codes = [a.status_code if a.status_code == 201 else a.json()["code"] for a in answers]
+    assert codes == [201, 201, 201, 201, "yearly_limit_reached", 201]
+    first, second = answers[1].json(), answers[3].json()
+    assert (first["reward"], first["reward_progress"]["counted_visits"]) == (None, 1)
+    assert second["reward"]["visit_id"] == second["visit"]["visit_id"]
+    assert (second["reward_progress"]["counted_visits"], second["reward_progress"]["rewards_earned"]) == (2, 1)
+    # One transaction; the card's stream took consecutive versions, each visit after the one before.
+    stream = await card_stream(app, card)
+    assert [(version, kind) for version, kind, _ in stream] == [
+        (1, "fi.leisurepass.visit.recorded.v1"), (2, "fi.leisurepass.visit.recorded.v1"),
+        (3, "fi.leisurepass.reward.earned.v1")]
+    assert len({transaction for _, _, transaction in stream}) == 1
+    recorded = [a.json()["visit"]["visit_id"] for a in answers if a.status_code == 201]
+    assert len(await transactions_of(app, recorded)) == 1
+    standing = await app.state.pool.fetchrow("SELECT stream_version, counted_visits, rewards_earned FROM card_standing "
+                                             "WHERE card_id = $1", card.card_id)
+    assert tuple(standing) == (3, 2, 1)
+    # Decided set-wise: no visit needed the batch to be written again visit by visit.
+    assert sample(app, "leisure_usage_visit_batches_rewritten_total") == rewritten_before
+
+
+async def test_visits_of_one_offer_in_one_batch_never_oversell(
+    usage_app, feed, issued_card, published_offer, staff, visit_body
+):
+    app, client = usage_app
+    offer, cards = published_offer(quota=5), [issued_card() for _ in range(5)]
+    await feed(app, [offer, *cards])
+    rewritten_before = sample(app, "leisure_usage_visit_batches_rewritten_total")
+    bodies = [visit_body(cards[0], offer, tickets=2), visit_body(cards[1], offer, tickets=2),
+              visit_body(cards[2], offer, tickets=2), visit_body(cards[3], offer), visit_body(cards[4], offer)]
+
+    answers = await asyncio.gather(*(client.post("/v1/visits", headers=staff(offer), json=b) for b in bodies))
+
+    assert [a.json()["places_left"] if a.status_code == 201 else a.json()["code"] for a in answers] == [
+        3, 1, "no_places_left", 0, "no_places_left"]
+    assert "only 1 places left" in answers[2].json()["detail"]
+    recorded = [a.json()["visit"]["visit_id"] for a in answers if a.status_code == 201]
+    assert len(await transactions_of(app, recorded)) == 1
+    places = await client.get(f"/v1/offers/{offer.offer_id}/places", headers=staff(offer))
+    assert (places.json()["tickets_taken"], places.json()["places_left"]) == (5, 0)
+    assert sample(app, "leisure_usage_visit_batches_rewritten_total") == rewritten_before
+
+
+async def test_a_key_reused_for_a_different_visit_in_one_batch_is_refused(
+    usage_app, feed, issued_card, published_offer, staff, visit_body
+):
+    app, client = usage_app
+    offer, cards = published_offer(quota=10), [issued_card() for _ in range(2)]
+    await feed(app, [offer, *cards])
+    first = visit_body(cards[0], offer)
+    other = visit_body(cards[1], offer, idempotency_key=first["idempotency_key"])
+    batches_before = sample(app, "leisure_usage_visit_batch_visits_count")
+    rewritten_before = sample(app, "leisure_usage_visit_batches_rewritten_total")
+
+    answers = await asyncio.gather(*(client.post("/v1/visits", headers=staff(offer), json=b) for b in (first, other)))
+
+    assert [a.status_code if a.status_code == 201 else a.json()["code"] for a in answers] == [
+        201, "idempotency_key_reused"]
+    assert sample(app, "leisure_usage_visit_batch_visits_count") - batches_before == 1
+    assert sample(app, "leisure_usage_visit_batches_rewritten_total") == rewritten_before
+    assert await stored_visits(app, [first["idempotency_key"]]) == 1
+    assert await card_stream(app, cards[1]) == []
 
 
 async def test_when_the_commit_fails_no_visit_of_the_batch_is_reported_recorded(

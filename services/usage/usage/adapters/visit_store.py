@@ -1,8 +1,9 @@
 """The visit path's SQL: few round trips. A batch of visits locks its offers' quota rows in one
-statement; then each visit reads everything its decision needs in one statement, appends the
-card-visits stream, and writes the visit, the quota and the card's standing in one statement."""
+statement, reads everything its decisions need in one statement, and (after the card-visits
+streams are appended) writes the visits, the quotas and the cards' standings in one statement."""
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -22,44 +23,62 @@ _LOCK_OFFERS = """
 SELECT offer_id FROM offers WHERE offer_id = ANY($1::uuid[]) ORDER BY offer_id FOR UPDATE
 """
 
-# $1 offer, $2 the visit's time, $3 idempotency key, $4 card number, $5..$6 the visit's year.
-# No row if the offer is unknown.
-_CONTEXT = """
-SELECT o.venue_id, o.venue_kind, o.region, o.category, o.published_at, o.withdrawn_at, o.tickets_taken,
+# One row per visit whose offer is known, numbered as given ($1..$6: each visit's offer, time,
+# idempotency key, card number and year). Several visits of one card or offer read the same rows:
+# the caller lets each see the ones before it.
+_CONTEXTS = """
+SELECT r.n, o.venue_id, o.venue_kind, o.region, o.category, o.published_at, o.withdrawn_at, o.tickets_taken,
        t.starts_at, t.ends_at, t.max_tickets_per_visit, t.accepted_programmes, t.accepted_regions,
        q.quota, k.request_fingerprint, k.answer::text AS answer,
        c.card_id, c.card_number, c.programme_id, c.distributor_id, c.home_region, c.accepted_regions AS card_regions,
        c.valid_from, v.valid_until, c.children_allowance, c.escort_free, c.yearly_use_limit,
        c.reward_every_visits, c.reward_description, c.revoked_at, c.revocation_reason,
        s.stream_version, s.counted_visits, s.rewards_earned, u.uses
-FROM offers o
-LEFT JOIN LATERAL (SELECT * FROM offer_terms WHERE offer_id = $1 AND effective_at <= $2
+FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::date[], $6::date[])
+    WITH ORDINALITY AS r(offer_id, occurred_at, idempotency_key, card_number, year_starts, year_ends, n)
+JOIN offers o ON o.offer_id = r.offer_id
+LEFT JOIN LATERAL (SELECT * FROM offer_terms WHERE offer_id = r.offer_id AND effective_at <= r.occurred_at
                    ORDER BY effective_at DESC LIMIT 1) t ON true
-LEFT JOIN LATERAL (SELECT quota FROM offer_terms WHERE offer_id = $1
+LEFT JOIN LATERAL (SELECT quota FROM offer_terms WHERE offer_id = r.offer_id
                    ORDER BY effective_at DESC LIMIT 1) q ON true
-LEFT JOIN visits k ON k.venue_id = o.venue_id AND k.idempotency_key = $3
-LEFT JOIN cards c ON c.card_number = $4
+LEFT JOIN visits k ON k.venue_id = o.venue_id AND k.idempotency_key = r.idempotency_key
+LEFT JOIN cards c ON c.card_number = r.card_number
 LEFT JOIN card_standing s ON s.card_id = c.card_id
-LEFT JOIN LATERAL (SELECT valid_until FROM card_validity WHERE card_id = c.card_id AND effective_at <= $2
+LEFT JOIN LATERAL (SELECT valid_until FROM card_validity WHERE card_id = c.card_id AND effective_at <= r.occurred_at
                    ORDER BY effective_at DESC LIMIT 1) v ON true
 LEFT JOIN LATERAL (SELECT count(*) AS uses FROM visits WHERE card_id = c.card_id AND cancelled_at IS NULL
-                   AND occurred_on BETWEEN $5 AND $6) u ON true
-WHERE o.offer_id = $1
+                   AND occurred_on BETWEEN r.year_starts AND r.year_ends) u ON true
 """
 
-_SAVE_VISIT = """
+# The visits ($1..$15), the tickets they took per offer ($16..$17), each card's standing after its
+# last visit of them ($18..$21).
+_SAVE_VISITS = """
 WITH visit AS (
     INSERT INTO visits (visit_id, venue_id, idempotency_key, request_fingerprint, card_id, card_number,
                         offer_id, region, category, tickets, occurred_at, occurred_on, recorded_at,
                         recorded_on, answer)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)
+    SELECT visit_id, venue_id, idempotency_key, request_fingerprint, card_id, card_number, offer_id, region,
+           category, tickets, occurred_at, occurred_on, recorded_at, recorded_on, answer::jsonb
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::uuid[], $8::text[],
+                $9::text[], $10::integer[], $11::timestamptz[], $12::date[], $13::timestamptz[], $14::date[],
+                $15::text[])
+        AS v(visit_id, venue_id, idempotency_key, request_fingerprint, card_id, card_number, offer_id, region,
+             category, tickets, occurred_at, occurred_on, recorded_at, recorded_on, answer)
 ), places AS (
-    UPDATE offers SET tickets_taken = tickets_taken + $10 WHERE offer_id = $7
+    UPDATE offers o SET tickets_taken = o.tickets_taken + p.tickets
+    FROM unnest($16::uuid[], $17::integer[]) AS p(offer_id, tickets)
+    WHERE o.offer_id = p.offer_id
 )
 INSERT INTO card_standing (card_id, stream_version, counted_visits, rewards_earned)
-VALUES ($5, $16, $17, $18)
+SELECT * FROM unnest($18::uuid[], $19::integer[], $20::integer[], $21::integer[])
 ON CONFLICT (card_id) DO UPDATE SET stream_version = excluded.stream_version,
     counted_visits = excluded.counted_visits, rewards_earned = excluded.rewards_earned
+"""
+
+# A cancellation takes the quota row first, as batches of visits do, then the visit's: the other
+# way round it could hold the card's new stream version while a batch holding the offer waits for it.
+_LOCK_OFFER_OF_VISIT = """
+SELECT offer_id FROM offers WHERE offer_id = (SELECT offer_id FROM visits WHERE visit_id = $1) FOR UPDATE
 """
 
 _LOCK_VISIT = """
@@ -94,16 +113,45 @@ class VisitContext:
     earlier: EarlierRequest | None
 
 
+@dataclass(frozen=True)
+class VisitAsked:
+    """What a visit's context is looked up by."""
+
+    offer_id: UUID
+    when: datetime
+    key: str
+    card_number: str
+    year: tuple[date, date]
+
+
+@dataclass(frozen=True)
+class NewVisit:
+    recorded: Recorded
+    key: str
+    fingerprint: str
+    occurred_on: date
+    recorded_on: date
+    answer: str
+    """The answer given, as JSON text."""
+
+
 async def lock_offers(conn: asyncpg.Connection, offer_ids: Iterable[UUID]) -> None:
     await conn.execute(_LOCK_OFFERS, sorted(set(offer_ids)))
 
 
-async def load_context(conn: asyncpg.Connection, offer_id: UUID, *, when: datetime, key: str,
-                       card_number: str, year: tuple[date, date]) -> VisitContext | None:
-    """What deciding a visit needs, read after its offer was locked; None if the offer is unknown."""
-    r = await conn.fetchrow(_CONTEXT, offer_id, when, key, card_number, *year)
-    if r is None:
-        return None
+async def load_contexts(conn: asyncpg.Connection, asked: Sequence[VisitAsked]) -> list[VisitContext | None]:
+    """What deciding each visit needs, read in one statement after their offers were locked; None for
+    a visit whose offer is unknown."""
+    rows = await conn.fetch(_CONTEXTS, [a.offer_id for a in asked], [a.when for a in asked],
+                            [a.key for a in asked], [a.card_number for a in asked],
+                            [a.year[0] for a in asked], [a.year[1] for a in asked])
+    contexts: list[VisitContext | None] = [None] * len(asked)
+    for r in rows:
+        contexts[r["n"] - 1] = _context(asked[r["n"] - 1].offer_id, r)
+    return contexts
+
+
+def _context(offer_id: UUID, r: asyncpg.Record) -> VisitContext:
     terms = None if r["max_tickets_per_visit"] is None else OfferTerms(
         r["starts_at"], r["ends_at"], r["max_tickets_per_visit"], tuple(r["accepted_programmes"]),
         tuple(r["accepted_regions"]))
@@ -128,16 +176,28 @@ async def load_context(conn: asyncpg.Connection, offer_id: UUID, *, when: dateti
     )
 
 
-async def save_visit(conn: asyncpg.Connection, recorded: Recorded, *, key: str, fingerprint: str,
-                     occurred_on: date, recorded_on: date, answer: str) -> None:
-    """`answer`: the answer given, as JSON text."""
-    visit, after = recorded.visit, recorded.standing
-    await conn.execute(
-        _SAVE_VISIT, visit.visit_id, visit.venue_id, key, fingerprint, visit.card_id, visit.card_number,
-        visit.offer_id, visit.region, visit.category.value, visit.tickets, visit.occurred_at, occurred_on,
-        visit.recorded_at, recorded_on, answer, after.stream_version, after.counted_visits,
-        after.rewards_earned,
-    )
+async def save_visits(conn: asyncpg.Connection, new: Sequence[NewVisit]) -> None:
+    """The visits, the tickets they took from their offers, and their cards' standings after them."""
+    taken: Counter[UUID] = Counter()
+    standings: dict[UUID, CardStanding] = {}
+    for n in new:
+        taken[n.recorded.visit.offer_id] += n.recorded.visit.tickets
+        standings[n.recorded.visit.card_id] = n.recorded.standing  # the last visit's is the card's
+    columns = [list(column) for column in zip(*map(_visit_row, new))]  # unnest takes them column by column
+    after = standings.values()
+    await conn.execute(_SAVE_VISITS, *columns, list(taken), list(taken.values()), list(standings),
+                       [s.stream_version for s in after], [s.counted_visits for s in after],
+                       [s.rewards_earned for s in after])
+
+
+def _visit_row(n: NewVisit) -> tuple:
+    v = n.recorded.visit
+    return (v.visit_id, v.venue_id, n.key, n.fingerprint, v.card_id, v.card_number, v.offer_id, v.region,
+            v.category.value, v.tickets, v.occurred_at, n.occurred_on, v.recorded_at, n.recorded_on, n.answer)
+
+
+async def lock_offer_of_visit(conn: asyncpg.Connection, visit_id: UUID) -> None:
+    await conn.execute(_LOCK_OFFER_OF_VISIT, visit_id)
 
 
 async def lock_visit(conn: asyncpg.Connection, visit_id: UUID) -> tuple[RecordedVisit, str, CardStanding] | None:

@@ -1,5 +1,6 @@
-"""Cancelling a visit: the visit row is locked, so two cancellations of one visit cannot both
-pass; the card's stream is appended with optimistic concurrency, retried on a conflict."""
+"""Cancelling a visit: the offer's quota row is locked first, in the order batches of visits lock
+it, then the visit row, so two cancellations of one visit cannot both pass; the card's stream is
+appended with optimistic concurrency, retried on a conflict."""
 
 from datetime import datetime, timezone
 from uuid import UUID
@@ -19,6 +20,7 @@ async def cancel_visit(usage: Usage, visit_id: UUID, principal: Principal) -> Vi
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             async with usage.pool.acquire() as conn, conn.transaction():
+                await visit_store.lock_offer_of_visit(conn, visit_id)
                 found = await visit_store.lock_visit(conn, visit_id)
                 if found is None:
                     raise NotFound("visit_unknown", f"no visit {visit_id} was recorded here")

@@ -1,28 +1,34 @@
 """Recording a visit. The request is checked on its own first (the card number, the visit's time);
-then the visit joins a batch (see visit_batches): after its offer's quota row is locked, it is
-decided in a savepoint on one statement's reading of everything it needs, appended to the card's
-visits stream with optimistic concurrency, and saved with the quota and the card's standing. A
-concurrent change of the same card (or a same-key request that won the race) makes the append or
-the insert fail; the visit is then decided again in a later batch, which sees what the other
-writer committed."""
+then the visit joins a batch (see visit_batches). With its offers' quota rows locked, the batch
+reads everything its visits need in one statement and decides them in order, each seeing what the
+ones before it did; the new events go to the cards' visits streams in one append with optimistic
+concurrency, and the visits, quotas and standings are saved in one statement. A concurrent change
+of a card (or a same-key request that won the race) makes the append or the save fail; the batch
+is then written visit by visit, and the visit that conflicted is decided again in a later batch,
+which sees what the other writer committed."""
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timezone
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from leisure_contracts.base import Event
 from leisure_runtime.auth import Principal
 from leisure_runtime.errors import AlreadyExists, NotFound, Refusal
-from leisure_runtime.event_store import EventStore
+from leisure_runtime.event_store import EventStore, StreamAppend
 from usage.adapters import visit_store
 from usage.application.context import Usage, card_visits_stream
-from usage.application.visit_batches import NotRecorded, Stopping
+from usage.application.visit_batches import ANSWERED_BEFORE_WRITING, NotRecorded, Stopping
 from usage.domain import card_number, rewards, visits
 from usage.domain.calendar import local_day, year_of
 from usage.domain.knowledge import CardUnknown
+from usage.domain.views import CardStanding
 
 
 @dataclass(frozen=True)
@@ -83,43 +89,96 @@ async def _record(usage: Usage, command: visits.RecordVisit, principal: Principa
     return answer
 
 
-async def record_in_batch(store: EventStore, zone: ZoneInfo, conn: asyncpg.Connection,
-                          request: VisitRequest) -> Answer:
-    """One visit on its batch's connection, its offer already locked."""
-    command = request.command
-    context = await visit_store.load_context(conn, command.offer_id, when=request.when,
-                                             key=command.idempotency_key, card_number=request.card_number,
-                                             year=request.year)
-    if context is None:
-        raise NotFound("offer_unknown",
-                       f"no offer {command.offer_id} is known here; check the offer, or if it was published "
-                       "just now, try again in a few seconds")
-    request.principal.require_venue(context.offer.venue_id, context.offer.region, action="record visits")
-    if context.earlier is not None:
-        if context.earlier.fingerprint != request.fingerprint:
-            raise AlreadyExists("idempotency_key_reused",
-                                "this idempotency key was already used for a different visit at this venue; "
-                                "use a new key for each visit")
-        return Answer(None, context.earlier.answer, replayed=True)
-    if context.card is None:
-        raise _NoSuchCard("card_unknown", "no such card")
-    recorded = visits.decide_visit(command, context.card, context.offer, context.standing,
-                                   when=request.when, now=request.now, zone=zone)
-    events = [recorded.visit] if recorded.reward is None else [recorded.visit, recorded.reward]
-    await store.append(conn, card_visits_stream(context.card.card_id), context.standing.stream_version, events)
-    places_left = context.offer.places_left
-    body = {
-        "visit": recorded.visit.model_dump(mode="json"),
-        "reward": None if recorded.reward is None else recorded.reward.model_dump(mode="json"),
-        "reward_progress": None if context.card.reward_rule is None else asdict(rewards.progress(
-            context.card.reward_rule.every_visits, context.card.reward_rule.description, recorded.standing)),
-        "places_left": None if places_left is None else places_left - command.tickets,
-    }
-    answer = Answer(body, json.dumps(body, separators=(",", ":")), replayed=False)
-    await visit_store.save_visit(conn, recorded, key=command.idempotency_key, fingerprint=request.fingerprint,
-                                 occurred_on=local_day(request.when, zone), recorded_on=local_day(request.now, zone),
-                                 answer=answer.json)
-    return answer
+async def record_batch(store: EventStore, zone: ZoneInfo, conn: asyncpg.Connection,
+                       requests: Sequence[VisitRequest]) -> list[Answer | Exception]:
+    """A batch's visits on its connection, their offers already locked: decided in order on one
+    reading, each seeing what the ones before it did, then written with one append and one save.
+    A refused visit gets its refusal as its answer and writes nothing. Raises if writing fails: then
+    nothing the batch wrote may be kept."""
+    contexts = await visit_store.load_contexts(conn, [
+        visit_store.VisitAsked(r.command.offer_id, r.when, r.command.idempotency_key, r.card_number, r.year)
+        for r in requests])
+    batch = _Batch(zone)
+    answers: list[Answer | Exception] = []
+    for request, context in zip(requests, contexts, strict=True):
+        try:
+            answers.append(batch.decide(request, context))
+        except ANSWERED_BEFORE_WRITING as refusal:
+            answers.append(refusal)
+    if batch.new:
+        await store.append_many(conn, batch.appends())
+        await visit_store.save_visits(conn, batch.new)
+    return answers
+
+
+class _Batch:
+    """The visits of a batch decided so far, and what they changed that the later ones must see, as
+    if each had been written before the next was read: the places taken from each offer, each card's
+    standing and uses in each year, the answers given under each key."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self.new: list[visit_store.NewVisit] = []
+        self._taken: Counter[UUID] = Counter()
+        self._standings: dict[UUID, CardStanding] = {}
+        self._uses: Counter[tuple[UUID, date]] = Counter()
+        self._answers: dict[tuple[UUID, str], visit_store.EarlierRequest] = {}
+        self._streams: dict[UUID, tuple[int, list[Event]]] = {}
+        """Each card's new events, after the stream version read."""
+
+    def decide(self, request: VisitRequest, context: visit_store.VisitContext | None) -> Answer:
+        command = request.command
+        if context is None:
+            raise NotFound("offer_unknown",
+                           f"no offer {command.offer_id} is known here; check the offer, or if it was published "
+                           "just now, try again in a few seconds")
+        request.principal.require_venue(context.offer.venue_id, context.offer.region, action="record visits")
+        key = (context.offer.venue_id, command.idempotency_key)
+        earlier = context.earlier or self._answers.get(key)
+        if earlier is not None:
+            if earlier.fingerprint != request.fingerprint:
+                raise AlreadyExists("idempotency_key_reused",
+                                    "this idempotency key was already used for a different visit at this venue; "
+                                    "use a new key for each visit")
+            return Answer(None, earlier.answer, replayed=True)
+        card = context.card
+        if card is None:
+            raise _NoSuchCard("card_unknown", "no such card")
+        offer = replace(context.offer, tickets_taken=context.offer.tickets_taken + self._taken[command.offer_id])
+        standing = self._standing(card.card_id, context.standing, request.year)
+        recorded = visits.decide_visit(command, card, offer, standing, when=request.when, now=request.now,
+                                       zone=self._zone)
+        places_left = offer.places_left
+        body = {
+            "visit": recorded.visit.model_dump(mode="json"),
+            "reward": None if recorded.reward is None else recorded.reward.model_dump(mode="json"),
+            "reward_progress": None if card.reward_rule is None else asdict(rewards.progress(
+                card.reward_rule.every_visits, card.reward_rule.description, recorded.standing)),
+            "places_left": None if places_left is None else places_left - command.tickets,
+        }
+        answer = Answer(body, json.dumps(body, separators=(",", ":")), replayed=False)
+        self._taken[command.offer_id] += command.tickets
+        self._standings[card.card_id] = recorded.standing
+        self._uses[card.card_id, request.year[0]] += 1
+        self._answers[key] = visit_store.EarlierRequest(request.fingerprint, answer.json)
+        _, events = self._streams.setdefault(card.card_id, (standing.stream_version, []))
+        events.extend([recorded.visit] if recorded.reward is None else [recorded.visit, recorded.reward])
+        self.new.append(visit_store.NewVisit(
+            recorded, command.idempotency_key, request.fingerprint, occurred_on=local_day(request.when, self._zone),
+            recorded_on=local_day(request.now, self._zone), answer=answer.json))
+        return answer
+
+    def _standing(self, card_id: UUID, read: CardStanding, year: tuple[date, date]) -> CardStanding:
+        """The card's standing as read, or after its last visit in the batch, with its uses in the
+        visit's year counting the batch's."""
+        after = self._standings.get(card_id)
+        if after is None:
+            return read
+        return replace(after, uses_in_visit_year=read.uses_in_visit_year + self._uses[card_id, year[0]])
+
+    def appends(self) -> list[StreamAppend]:
+        return [StreamAppend(card_visits_stream(card_id), version, events)
+                for card_id, (version, events) in self._streams.items()]
 
 
 def _count(usage: Usage, body: dict) -> None:

@@ -1,14 +1,16 @@
 """Group commit of visits. Each commit waits for the disk to flush and costs its own round
 trips, so concurrent visits are written together. One writer takes the visits that queued while
 the previous batch committed (at most `max_batch`, never waiting for more), locks their offers'
-quota rows in offer id order, records the visits one after the other and commits once. Only then is each request answered: a visit is never reported recorded before
-its commit is durable, and if the commit fails no visit of the batch is.
+quota rows in offer id order, records them and commits once. Only then is each request answered: a
+visit is never reported recorded before its commit is durable, and if the commit fails no visit of
+the batch is.
 
-A refused visit has written nothing, so it needs no undoing. A visit that fails after it may have
-written (a conflict with another writer, a database error) makes the batch roll back and be
-written again, each visit after a savepoint of its own: then only that visit is rolled back. A
-savepoint per visit in every batch would cost a round trip per visit, and round trips are what a
-visit costs most here (each send to the database is about 0.1 ms of CPU on these machines).
+A batch is recorded set-wise: one statement reads what all its visits need, they are decided in
+memory one after the other, and one append and one save write them (see record_visit); a handful
+of round trips whatever its size, since round trips are what a visit costs most here (each send to
+the database is about 0.1 ms of CPU on these machines). A refused visit writes nothing. If writing
+fails (a conflict with another writer, a database error), the batch is rolled back and written
+again visit by visit, each after a savepoint of its own: then only the failing visit is rolled back.
 
 A visit that conflicts with another writer (a cancellation of the same card, a same-key request in
 another process) is decided again in a later batch, which sees what the other writer committed.
@@ -47,9 +49,10 @@ BATCH_CONFLICTS = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 ANSWERED_BEFORE_WRITING = (Refusal, HTTPException)
 _NOT_RECORDED = "the visit was not recorded (the database did not commit it); send the same request again"
 
-Record = Callable[[asyncpg.Connection, Any], Awaitable[Any]]
-"""Records one visit on the batch's connection, its offer locked; returns its answer, or raises a
-refusal (ANSWERED_BEFORE_WRITING) before writing anything, or fails."""
+Record = Callable[[asyncpg.Connection, list[Any]], Awaitable[list[Any]]]
+"""Records visits on the batch's connection, their offers locked; returns each one's answer, or the
+refusal (ANSWERED_BEFORE_WRITING) it met, having written nothing of it; or fails, and then nothing
+it wrote may be kept."""
 
 
 class NotRecorded(Exception):
@@ -62,7 +65,7 @@ class Stopping(Exception):
 
 
 class _WriteAgainCarefully(Exception):
-    """A visit failed after it may have written: its batch is rolled back and written again."""
+    """Writing the batch failed: it is rolled back and written again, visit by visit."""
 
 
 @dataclass(eq=False)
@@ -117,6 +120,10 @@ class VisitBatches:
             # one after a failed batch, in case the connection was what failed.
             try:
                 async with self._pool.acquire() as conn:
+                    # A batch's statements take arrays, for which PostgreSQL keeps making custom
+                    # plans; planning costs more than running for a few visits (measured). Until the
+                    # connection goes back to the pool, which resets it.
+                    await conn.execute("SET plan_cache_mode = force_generic_plan")
                     while self._queue:
                         batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
                         # A request cancelled while queued (its client went away) waits for nothing.
@@ -142,10 +149,10 @@ class VisitBatches:
         started = time.perf_counter()
         try:
             try:
-                answers, conflicted = await self._transaction(conn, batch, careful=False)
+                answers, conflicted = await self._transaction(conn, batch), []
             except _WriteAgainCarefully:
                 self._metrics.visit_batches_rewritten.inc()
-                answers, conflicted = await self._transaction(conn, batch, careful=True)
+                answers, conflicted = await self._careful_transaction(conn, batch)
         except asyncio.CancelledError:
             self._fail(batch, Stopping("the service stopped before the visit was recorded"))
             raise
@@ -169,37 +176,39 @@ class VisitBatches:
         self._retry(conflicted)
         return True
 
-    async def _transaction(self, conn: asyncpg.Connection, batch: list[_Queued], careful: bool) -> tuple[
+    async def _transaction(self, conn: asyncpg.Connection, batch: list[_Queued]) -> list[tuple[_Queued, Any]]:
+        """All the visits at once; any failure in writing them undoes the whole batch
+        (_WriteAgainCarefully)."""
+        async with conn.transaction():
+            await visit_store.lock_offers(conn, (queued.offer_id for queued in batch))
+            try:
+                answers = await self._record(conn, [queued.visit for queued in batch])
+            except Exception as error:
+                raise _WriteAgainCarefully from error
+        return list(zip(batch, answers, strict=True))
+
+    async def _careful_transaction(self, conn: asyncpg.Connection, batch: list[_Queued]) -> tuple[
             list[tuple[_Queued, Any]], list[tuple[_Queued, Exception]]]:
-        """Careless, the visits are written one after the other, and a visit failing in any way but
-        a refusal undoes the whole batch (_WriteAgainCarefully). Careful, each visit is written
-        after a savepoint, and one failing is rolled back alone."""
+        """Each visit after a savepoint: one failing is rolled back alone."""
         answers, conflicted = [], []
         async with conn.transaction():
-            # The visit statements cost more to plan than to run: plan them once per connection.
-            await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             # Before the first savepoint: a lock taken in a savepoint goes when it is rolled back.
             await visit_store.lock_offers(conn, (queued.offer_id for queued in batch))
-            if careful:
-                await conn.execute("SAVEPOINT visit")
+            await conn.execute("SAVEPOINT visit")
             for queued in batch:
                 try:
-                    answer = await self._record(conn, queued.visit)
-                except ANSWERED_BEFORE_WRITING as refusal:
-                    answers.append((queued, refusal))
+                    [answer] = await self._record(conn, [queued.visit])
                 except Exception as error:
-                    if not careful:
-                        raise _WriteAgainCarefully from error
                     await conn.execute("ROLLBACK TO SAVEPOINT visit")
                     if isinstance(error, CONFLICTS):
                         conflicted.append((queued, error))
                     else:  # an error of this visit alone
                         answers.append((queued, error))
-                else:
-                    if careful:
-                        # Keeps the visit and sets the next one's savepoint, in one round trip.
-                        await conn.execute("RELEASE SAVEPOINT visit; SAVEPOINT visit")
-                    answers.append((queued, answer))
+                    continue
+                if not isinstance(answer, ANSWERED_BEFORE_WRITING):
+                    # Keeps the visit and sets the next one's savepoint, in one round trip.
+                    await conn.execute("RELEASE SAVEPOINT visit; SAVEPOINT visit")
+                answers.append((queued, answer))
         return answers, conflicted
 
     def _retry(self, conflicted: list[tuple[_Queued, Exception]]) -> None:
