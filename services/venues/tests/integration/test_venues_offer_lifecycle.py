@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from leisure_contracts.events import VisitCancelled
 from leisure_contracts.topics import Topic
 from leisure_infra.service_testing import bearer
 from leisure_runtime.auth import Role
@@ -172,3 +173,20 @@ async def test_an_unknown_offer_is_not_found(venues_api, coordinator):
         response = await venues_api.request(method, url, headers=coordinator, json={} if method == "patch" else None)
         assert response.status_code == 404, f"{method} {url}: {response.text}"
         assert response.json()["code"] == "unknown_offer"
+
+
+async def test_visits_and_cancellations_arriving_together_add_up(
+        venues_api, new_venue, new_offer, publish_events, visit, eventually):
+    venue = await new_venue()
+    offer = await new_offer(venue["venue_id"], quota=20, max_tickets_per_visit=4)
+    first, second = visit(venue, offer, 3), visit(venue, offer, 2)
+    cancelled = VisitCancelled(visit_id=second.visit_id, card_id=second.card_id, offer_id=second.offer_id,
+                               venue_id=second.venue_id, tickets=2, cancelled_at=datetime.now(timezone.utc))
+    # Most likely one batch of the places consumer: the same offer four times.
+    await publish_events([first, second, visit(venue, offer, 4), cancelled])
+
+    async def seven_taken():
+        shown = (await venues_api.get(f"/v1/catalogue/offers/{offer['offer_id']}")).json()
+        return shown["places_left"] == 20 - 3 - 4
+
+    await eventually(seven_taken)
