@@ -54,6 +54,8 @@ class Projection:
         }
 
     async def cards_issued(self, conn: asyncpg.Connection, events: Applied) -> None:
+        # Issued on the day the card was handed over (valid_from), not the day it was entered: a card
+        # issued on paper may be entered up to 30 days later.
         await conn.executemany(
             """INSERT INTO holders (holder, card, programme_id, home_region, distributor_kind, age_band, gender,
                    mother_tongue, life_situation, postal_code, replacement, issued_on, valid_from, valid_until)
@@ -62,7 +64,7 @@ class Projection:
             [(self.pseudonyms.holder(e.card_number), self.pseudonyms.card(e.card_id), e.programme_id,
               e.home_region, e.distributor_kind.value, e.background.age_band.value, e.background.gender.value,
               e.background.mother_tongue.value, e.background.life_situation.value, e.background.postal_code,
-              e.replaces_card_id is not None, day(e.issued_at), e.valid_from, e.valid_until)
+              e.replaces_card_id is not None, e.valid_from, e.valid_from, e.valid_until)
              for _, e in events],
         )
 

@@ -1,0 +1,33 @@
+"""A card issued on paper and entered later counts from the day it was handed over."""
+
+from datetime import date
+
+import pytest
+
+from leisure_infra.service_testing import bearer
+from leisure_runtime.auth import Role
+
+from .conftest import at
+
+pytestmark = pytest.mark.integration
+NATIONAL = bearer(Role.stats_reader, "reader-national", national=True)
+
+
+async def test_a_card_entered_after_the_quarter_it_was_handed_over_in_counts_in_that_quarter(
+        stats_service, world, publish_in_batches, wait_for, answer_check):
+    app, client = stats_service
+    handed_over, entered = date(2017, 3, 20), date(2017, 4, 5)
+    cards = [world.card(handed_over, date(2018, 3, 19)).model_copy(update={"issued_at": at(entered)})
+             for _ in range(5)]
+    await publish_in_batches(cards)
+    params = {"year": 2017, "region": world.region}
+
+    async def counted():
+        response = await client.get("/v1/figures/holders", params=params, headers=NATIONAL)
+        return response.json()["total"]["active"]["value"] == 5
+
+    await wait_for(counted)
+    first_quarter = await client.get("/v1/figures/holders", params=params | {"quarter": 1}, headers=NATIONAL)
+    P = world.programme
+    answer_check(first_quarter.json(), {(P,): dict(issued=5, active=5, revoked=0, renewed=0),
+                                        (): dict(issued=5, active=5, revoked=0, renewed=0)})
