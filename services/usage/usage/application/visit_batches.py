@@ -39,6 +39,12 @@ log = get_logger(__name__)
 # PostgreSQL's per-backend cache of them overflows and every other session's snapshots slow down.
 MAX_BATCH = 64
 MAX_ATTEMPTS = 5
+# A batch's plans are made once per connection (see _write_batches). One made while the visits
+# table was small stays as it was while the table grows: made on an empty table, it looked for
+# earlier answers by reading all of a venue's visits, slower with every visit (seen in `make bench`).
+# Plans older than this are made again, on the tables as they are then: a few milliseconds of
+# planning every ten seconds.
+PLANS_MAX_AGE_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 10.0
 # Raised in a visit's savepoint by a concurrent writer; the visit is decided again later.
 CONFLICTS = (ConcurrencyConflict, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError)
@@ -78,12 +84,17 @@ class _Queued:
 
 class VisitBatches:
     def __init__(self, pool: asyncpg.Pool, record: Record, metrics: UsageMetrics, *,
-                 max_batch: int = MAX_BATCH, max_attempts: int = MAX_ATTEMPTS) -> None:
+                 max_batch: int = MAX_BATCH, max_attempts: int = MAX_ATTEMPTS,
+                 plans_max_age: float = PLANS_MAX_AGE_SECONDS) -> None:
         self._pool = pool
         self._record = record
         self._metrics = metrics
         self._max_batch = max_batch
         self._max_attempts = max_attempts
+        self._plans_max_age = plans_max_age
+        self._plans_of: int | None = None
+        """The server process of the connection whose plans were last made again, and when."""
+        self._plans_made_at = 0.0
         self._queue: deque[_Queued] = deque()
         self._arrived = asyncio.Event()
         self._stopping = False
@@ -125,6 +136,7 @@ class VisitBatches:
                     # connection goes back to the pool, which resets it.
                     await conn.execute("SET plan_cache_mode = force_generic_plan")
                     while self._queue:
+                        await self._replan_if_old(conn)
                         batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
                         # A request cancelled while queued (its client went away) waits for nothing.
                         batch = [queued for queued in batch if not queued.answer.done()]
@@ -134,6 +146,14 @@ class VisitBatches:
                 log.error("no database connection for visits", error=repr(error))
                 self._fail(list(self._queue), NotRecorded(_NOT_RECORDED), cause=error)
                 self._queue.clear()
+
+    async def _replan_if_old(self, conn: asyncpg.Connection) -> None:
+        """Drops the connection's plans when they are older than `plans_max_age`, or of unknown age
+        (another connection than the last one: the pool mostly hands out the last one released)."""
+        now = time.monotonic()
+        if conn.get_server_pid() != self._plans_of or now - self._plans_made_at > self._plans_max_age:
+            await conn.execute("DISCARD PLANS")
+            self._plans_of, self._plans_made_at = conn.get_server_pid(), now
 
     async def _visits_queued(self) -> bool:
         """Waits for visits; False once stopping with none left."""
