@@ -48,13 +48,18 @@ class CloudEventAttributes(BaseModel):
     @classmethod
     def from_headers(cls, headers: dict[str, bytes | str] | list[tuple[str, bytes]]) -> "CloudEventAttributes":
         pairs = headers.items() if isinstance(headers, dict) else headers
-        values: dict[str, str] = {}
+        values: dict[str, str | None] = {}
         for name, raw in pairs:
-            value = raw.decode() if isinstance(raw, bytes) else raw
             if name.startswith(_PREFIX):
-                values[name[len(_PREFIX):]] = value
+                attribute = name[len(_PREFIX):]
             elif name == "content-type":
-                values["datacontenttype"] = value
+                attribute = "datacontenttype"
+            else:
+                continue  # other systems' headers (tracing, …) are theirs: not read, not judged
+            try:
+                values[attribute] = raw.decode() if isinstance(raw, bytes) else raw
+            except UnicodeDecodeError:
+                raise InvalidEnvelope(f"header {name} is not UTF-8") from None
         if values.get("specversion") != SPEC_VERSION:
             raise InvalidEnvelope(f"ce_specversion must be {SPEC_VERSION!r}, got {values.get('specversion')!r}")
         try:

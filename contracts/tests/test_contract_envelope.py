@@ -60,11 +60,23 @@ def test_unknown_fields_are_ignored_so_old_subscribers_keep_working():
       ("ce_type", b"fi.leisurepass.card.issued.v1")], b"{not json", "not JSON"),
     ([("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()), ("ce_source", b"/x"),
       ("ce_type", b"fi.leisurepass.card.issued.v1")], b'{"card_id": 5}', "does not match its schema"),
+    ([("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()), ("ce_source", b"/caf\xe9"),
+      ("ce_type", b"fi.leisurepass.card.issued.v1")], b"{}", "ce_source is not UTF-8"),
+    ([("ce_specversion", b"1.0"), ("ce_id", None), ("ce_source", b"/x"),
+      ("ce_type", b"fi.leisurepass.card.issued.v1")], b"{}", "invalid CloudEvents headers"),
 ])
 def test_undecodable_messages_say_why(headers, value, reason):
     with pytest.raises(UndecodableMessage) as refused:
         decode(headers, value)
     assert reason in refused.value.reason
+
+
+def test_headers_of_other_systems_are_left_unread():
+    event = card_issued()
+    attributes = CloudEventAttributes(source="/test", type=event.event_type(), time=NOW)
+    foreign = [("tracestate", b"\xff\xfe binary"), ("x-null", None)]
+
+    assert decode(attributes.to_headers() + foreign, event.model_dump_json().encode()) == (attributes, event)
 
 
 def test_every_event_is_keyed_by_its_aggregate():

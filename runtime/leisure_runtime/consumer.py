@@ -12,6 +12,7 @@ batch (commits are what cost), for read models that must keep up with the whole 
 """
 
 import asyncio
+import dataclasses
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ class IdempotentConsumer:
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=heartbeat_interval_ms,
             title=f"{self.name}",
+            parser=_parse_any_headers,
             decoder=_records_as_they_are,
         )(on_message)
 
@@ -121,7 +123,7 @@ class IdempotentConsumer:
             return bool(first_time)
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str, broker: KafkaBroker, metrics) -> None:
-        headers = {name: value.decode(errors="replace") for name, value in record.headers or ()}
+        headers = {name: (value or b"").decode(errors="replace") for name, value in record.headers or ()}
         headers.update({
             "dlq_reason": reason[:2000],
             "dlq_consumer": self.name,
@@ -197,6 +199,7 @@ class BatchedIdempotentConsumer(IdempotentConsumer):
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=heartbeat_interval_ms,
             title=f"{self.name}",
+            parser=_parse_any_headers,
             decoder=_records_as_they_are,
         )
 
@@ -354,6 +357,24 @@ class DecodedBatch:
             partition = TopicPartition(record.topic, record.partition)
             offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
         return offsets
+
+
+async def _parse_any_headers(message: ConsumerRecord | tuple[ConsumerRecord, ...],
+                             parse: Callable[..., Awaitable[KafkaMessage]]) -> KafkaMessage:
+    """faststream's parsing, which reads every header as UTF-8 text before a handler runs. Kafka
+    allows any bytes, or none: such a record would fail its whole batch there, and faststream
+    would go on past it. Then the parsing is given copies with the headers made text, and the
+    handler still gets the records as they came, to dead-letter what is not a valid event."""
+    try:
+        return await parse(message)
+    except (UnicodeDecodeError, AttributeError):
+        records = message if isinstance(message, tuple) else (message,)
+        readable = tuple(dataclasses.replace(record, headers=[
+            (name, (value or b"").decode(errors="replace").encode()) for name, value in record.headers or ()])
+            for record in records)
+        parsed = await parse(readable if isinstance(message, tuple) else readable[0])
+        parsed.raw_message = message
+        return parsed
 
 
 async def _records_as_they_are(message: KafkaMessage) -> ConsumerRecord | tuple[ConsumerRecord, ...]:

@@ -91,6 +91,12 @@ async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
             ("ce_specversion", b"1.0"), ("ce_id", bad_id.encode()), ("ce_source", b"/test"),
             ("ce_type", CardRenewed.event_type().encode()),
         ])
+        # Headers that are not text, or have no value at all (Kafka allows both).
+        not_text_id = str(uuid4())
+        await raw.send_and_wait(own_topic, b"{}", key=b"bad", headers=[
+            ("ce_specversion", b"1.0"), ("ce_id", not_text_id.encode()), ("ce_source", b"/caf\xe9"),
+            ("ce_type", CardRenewed.event_type().encode()), ("x-no-value", None),
+        ])
         await raw.stop()
         REJECTED.add((cards[0], 11))
         async with pool.acquire() as conn:
@@ -101,9 +107,12 @@ async def test_a_batch_is_applied_once_in_one_transaction_whatever_comes_again(
                     for r in await read_topic(dead_letter_topic(topic)) if r.header("dlq_consumer") == name.encode()]
 
         await eventually(lambda: _equals(read_model.counts(cards[:1]), {cards[0]: 7}))
-        dead = await eventually(lambda: _when(dead_lettered(), lambda found: len(found) == 2))
-        malformed, rejected = sorted(dead, key=lambda r: r.header("ce_id") != bad_id.encode())
+        dead = await eventually(lambda: _when(dead_lettered(), lambda found: len(found) == 3))
+        by_id = {r.header("ce_id"): r for r in dead}
+        malformed, not_text = by_id.pop(bad_id.encode()), by_id.pop(not_text_id.encode())
+        [rejected] = by_id.values()
         assert b"not JSON" in malformed.header("dlq_reason")
+        assert not_text.header("dlq_reason") == b"header ce_source is not UTF-8"
         assert rejected.header("dlq_reason") == b"this renewal is not accepted here"
         assert rejected.header("ce_subject") == f"card-{cards[0]}".encode()
     finally:

@@ -9,6 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from leisure_contracts.events import CardRenewed
 from leisure_contracts.topics import Topic, dead_letter_topic
+from leisure_infra.brokers import create_topics
 from leisure_infra.service_testing import eventually
 from leisure_runtime.consumer import IdempotentConsumer
 from leisure_runtime.event_store import EventStore
@@ -40,7 +41,11 @@ async def test_redelivery_and_republish_change_nothing_and_bad_messages_are_dead
     relay, producer, relay_task = await start_relay(pool, f"relay-{uuid4().hex[:8]}")
 
     name = f"test-consumer-{uuid4().hex[:8]}"
-    consumer = IdempotentConsumer(name, [Topic.CARDS.value], {CardRenewed: count_renewal})
+    # Malformed messages go to a topic of this test's own: on the shared one they would reach
+    # other tests' consumers too.
+    own_topic = f"test.{name}"
+    await create_topics(kafka_broker.bootstrap_servers, [own_topic, dead_letter_topic(own_topic)], 1)
+    consumer = IdempotentConsumer(name, [Topic.CARDS.value, own_topic], {CardRenewed: count_renewal})
     metrics = RuntimeMetrics("test")
     broker = KafkaBroker(kafka_broker.bootstrap_servers)
     consumer.subscribe(broker, pool, metrics, **kafka_test_consumer_settings)
@@ -75,24 +80,34 @@ async def test_redelivery_and_republish_change_nothing_and_bad_messages_are_dead
         bad_id = str(uuid4())
         raw = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap_servers)
         await raw.start()
-        await raw.send_and_wait(Topic.CARDS.value, b"{not json", key=b"bad", headers=[
+        await raw.send_and_wait(own_topic, b"{not json", key=b"bad", headers=[
             ("ce_specversion", b"1.0"), ("ce_id", bad_id.encode()), ("ce_source", b"/test"),
             ("ce_type", CardRenewed.event_type().encode()),
+        ])
+        # Headers that are not text, or have no value at all (Kafka allows both).
+        not_text_id = str(uuid4())
+        await raw.send_and_wait(own_topic, b"{}", key=b"bad", headers=[
+            ("ce_specversion", b"1.0"), ("ce_id", not_text_id.encode()), ("ce_source", b"/caf\xe9"),
+            ("ce_type", CardRenewed.event_type().encode()), ("x-no-value", None),
         ])
         await raw.stop()
         async with pool.acquire() as conn:
             await store.append(conn, f"card-{cards[0]}", 3, [renewal(cards[0], 9)])
 
         async def dead_lettered():
-            return [r for r in await read_topic(dead_letter_topic(Topic.CARDS.value))
+            return [r for r in await read_topic(dead_letter_topic(own_topic))
                     if r.header("dlq_consumer") == name.encode()]
 
-        await eventually(dead_lettered)
-        [dead] = await dead_lettered()
+        async def both_dead_lettered():
+            found = await dead_lettered()
+            return found if len(found) == 2 else None
+
+        dead, not_text = sorted(await eventually(both_dead_lettered), key=lambda r: r.header("ce_id") != bad_id.encode())
+        assert not_text.header("dlq_reason") == b"header ce_source is not UTF-8"
         headers = dict(dead.headers)
         assert b"not JSON" in headers["dlq_reason"]
         assert headers["ce_id"] == bad_id.encode()
-        assert headers["dlq_topic"] == Topic.CARDS.value.encode()
+        assert headers["dlq_topic"] == own_topic.encode()
         assert dead.value == b"{not json"
 
         async def went_on():
