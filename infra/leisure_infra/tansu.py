@@ -16,14 +16,8 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from leisure_infra.broker_process import BrokerProcess
+from leisure_infra.ports import HOST, free_port
 
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class TansuBroker(BrokerProcess):

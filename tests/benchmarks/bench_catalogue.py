@@ -32,7 +32,7 @@ from leisure_infra.brokers import create_platform_topics, start_broker
 from leisure_infra.postgres import PostgresServer, unique_database_name
 from leisure_infra.service_testing import LOCAL_AUTH
 from leisure_infra.services import ServiceProcess, ServiceSpec, service_environment, wait_until_ready
-from leisure_infra.tansu import free_port
+from leisure_infra.ports import free_port
 from leisure_runtime.auth import Role, mint_token
 from leisure_runtime.event_store import EventStore
 from venues.adapters.catalogue_tables import put_offers

@@ -32,7 +32,7 @@ from leisure_contracts.topics import PARTITIONS, Topic
 from leisure_infra.brokers import create_topics
 from leisure_infra.postgres import PostgresServer
 from leisure_infra.services import ServiceProcess, ServiceSpec, service_environment, wait_until_ready
-from leisure_infra.tansu import free_port
+from leisure_infra.ports import free_port
 from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations
 from leisure_runtime.metrics import RuntimeMetrics
 from leisure_runtime.outbox import OutboxRelay

@@ -21,7 +21,7 @@ import httpx
 from figures import Figure
 from leisure_contracts.events import VisitRecorded
 from leisure_infra.local_platform import LocalPlatform
-from leisure_infra.tansu import free_port
+from leisure_infra.ports import free_port
 from leisure_runtime.auth import AuthSettings, Role, mint_token
 
 LOAD_GENERATOR = Path(__file__).with_name("load_generator.py")

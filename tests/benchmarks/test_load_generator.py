@@ -12,7 +12,7 @@ import asyncpg
 import httpx
 import pytest
 
-from leisure_infra.tansu import free_port
+from leisure_infra.ports import free_port
 
 pytestmark = pytest.mark.integration
 HERE = Path(__file__).parent

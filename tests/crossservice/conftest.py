@@ -2,7 +2,7 @@ import pytest
 
 from leisure_infra.service_testing import TEST_TIMINGS
 from leisure_infra.services import SERVICES, ServiceProcess, ServiceSpec, service_environment, wait_until_ready
-from leisure_infra.tansu import free_port
+from leisure_infra.ports import free_port
 
 
 @pytest.fixture(scope="module")

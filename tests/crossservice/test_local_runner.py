@@ -4,7 +4,6 @@ printed tokens work, Ctrl-C stops it all, and a second run after a stop works to
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,28 +14,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from leisure_infra.ports import free_port_block, is_free
+
 pytestmark = pytest.mark.integration
 HELSINKI = ZoneInfo("Europe/Helsinki")
-
-
-def free_port_block(size: int) -> int:
-    """The first of `size` consecutive free ports."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = probe.getsockname()[1]
-        if first + size < 65000 and all(_free(first + n) for n in range(size)):
-            return first
-    raise RuntimeError("no block of free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def start_runner(environment: dict) -> tuple[subprocess.Popen, str]:
@@ -112,4 +93,4 @@ def test_the_runner_starts_everything_loads_demo_data_and_stops_cleanly_twice(ru
         finally:
             stop_runner(runner)
         for port in range(first_port, first_port + 5):
-            assert _free(port), f"port {port} still taken after the runner stopped"
+            assert is_free(port), f"port {port} still taken after the runner stopped"

@@ -2,7 +2,6 @@
 arrive, then records visits spread over the last weeks, a cancellation and a reward through the API."""
 
 import asyncio
-import socket
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,18 +10,13 @@ import pytest
 import uvicorn
 
 from leisure_infra.demo import usage as usage_demo
+from leisure_infra.ports import free_port
 from leisure_infra.service_testing import LOCAL_AUTH, bearer
 from leisure_runtime.auth import Role
 from usage.main import create_app
 
 pytestmark = pytest.mark.integration
 HELSINKI = ZoneInfo("Europe/Helsinki")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def test_demo_records_visits_a_cancellation_and_a_reward(usage_settings, publish_events, issued_card,

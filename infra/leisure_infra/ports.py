@@ -1,0 +1,57 @@
+"""Free TCP ports on loopback for what tests, the benchmark and the runner start.
+
+A port the kernel hands out for `bind(0)` comes from its ephemeral range, which it also uses for
+the local end of every outgoing connection: between picking such a port and the service binding
+it (seconds, for a service starting), a connection to PostgreSQL or the broker can take it, and
+the service fails with "address already in use". Ports are picked below that range instead.
+"""
+
+import random
+import socket
+from pathlib import Path
+
+HOST = "127.0.0.1"
+LOWEST = 10_000
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def free_port() -> int:
+    return free_port_block(1)
+
+
+def free_port_block(size: int) -> int:
+    """The first of `size` consecutive ports that are free now."""
+    below = _first_ephemeral_port()
+    if below - size <= LOWEST:  # an unusual range: the kernel's choice is all there is
+        return _kernel_choice(size)
+    for _ in range(200):
+        first = random.randrange(LOWEST, below - size)
+        if all(is_free(first + n) for n in range(size)):
+            return first
+    raise RuntimeError(f"no {size} consecutive free ports between {LOWEST} and {below}")
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default
+
+
+def _kernel_choice(size: int) -> int:
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind((HOST, 0))
+            first = probe.getsockname()[1]
+        if first + size < 65_000 and all(is_free(first + n) for n in range(size)):
+            return first
+    raise RuntimeError(f"no {size} consecutive free ports")
+
+
+def is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, port))
+            return True
+        except OSError:
+            return False
