@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -177,6 +178,11 @@ async def _database_reachable(pool: asyncpg.Pool) -> bool:
         return False
 
 
+# A caller's request id is echoed and logged only if it is printable ASCII: HTTP lets a header carry
+# any bytes, and an id is for finding log lines, not for carrying text.
+_READABLE_REQUEST_ID = re.compile(rb"[!-~]+")
+
+
 class RequestContextMiddleware:
     """Binds a request id to every log line of the request and records RED metrics by route
     template (never by raw path, which would carry ids). Plain ASGI: this sits on the hot path."""
@@ -188,8 +194,8 @@ class RequestContextMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = dict(scope["headers"])
-        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        given = dict(scope["headers"]).get(b"x-request-id", b"")[:64]
+        request_id = given.decode() if _READABLE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 import pytest
 from fastapi import APIRouter
@@ -68,8 +69,13 @@ async def test_every_log_line_of_a_request_carries_its_id_and_metrics_use_the_ro
             generated = (await client.get("/v1/probe/43")).headers["x-request-id"]
             assert generated and generated != "req-123"
 
+            # An id that is not printable ASCII is not echoed or logged: a fresh one is made.
+            unreadable = await client.get("/v1/probe/44", headers={"X-Request-ID": b"caf\xe9 \xff"})
+            assert unreadable.status_code == 200
+            assert re.fullmatch("[0-9a-f]{32}", unreadable.headers["x-request-id"])
+
             metrics = (await client.get("/metrics")).text
-            assert 'leisure_http_requests_total{method="GET",route="/v1/probe/{item_id}",status="200"} 2.0' in metrics
+            assert 'leisure_http_requests_total{method="GET",route="/v1/probe/{item_id}",status="200"} 3.0' in metrics
             assert "/v1/probe/42" not in metrics
     finally:
         logging.getLogger().handlers = []
