@@ -14,6 +14,8 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ SHADOW = "stats_rebuild"
 APPLIED = "processed_events"  # the runtime's record of applied events, which the rebuild replaces too
 _REBUILD_LOCK = 0x5354_5242  # one rebuild at a time
 FILL_WORKERS = min(4, os.cpu_count() or 1)
+REBUILD_WATCH_SECONDS = 0.5
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -95,7 +98,7 @@ async def _fill(settings: StatsSettings,
     shares = [partitions[n::FILL_WORKERS] for n in range(min(FILL_WORKERS, len(partitions)))]
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("spawn")) as workers:
-        filled = await asyncio.gather(*(loop.run_in_executor(workers, fill_share, settings, share)
+        filled = await asyncio.gather(*(loop.run_in_executor(workers, fill_share, settings, share, os.getpid())
                                         for share in shares))
     summary, filled_to = RebuildSummary(), {}
     for part, read_to in filled:
@@ -106,12 +109,26 @@ async def _fill(settings: StatsSettings,
     return summary, filled_to
 
 
-def fill_share(settings: StatsSettings,
-               partitions: list[TopicPartition]) -> tuple[RebuildSummary, dict[TopicPartition, int]]:
+def fill_share(settings: StatsSettings, partitions: list[TopicPartition],
+               rebuild_pid: int) -> tuple[RebuildSummary, dict[TopicPartition, int]]:
     """In a worker process: `partitions` from their beginning to their end into the fresh tables."""
+    stop_with_rebuild(rebuild_pid)
     configure_logging(settings.service_name, settings.log_level)
     gc.freeze()
     return asyncio.run(_fill_share(settings, partitions))
+
+
+def stop_with_rebuild(rebuild_pid: int) -> None:
+    """Ends this worker process as soon as the rebuild that started it is gone. A killed rebuild
+    cannot stop its workers, and they would go on reading to the ends of their partitions, taking
+    the CPU of the rebuild started next and writing into its fresh tables."""
+
+    def watch() -> None:
+        while os.getppid() == rebuild_pid:
+            time.sleep(REBUILD_WATCH_SECONDS)
+        os._exit(1)  # at once: there is nothing to finish that anyone would use
+
+    threading.Thread(target=watch, name="rebuild-watch", daemon=True).start()
 
 
 async def _fill_share(settings: StatsSettings,
