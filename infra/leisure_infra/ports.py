@@ -22,13 +22,13 @@ def free_port() -> int:
 def free_port_block(size: int) -> int:
     """The first of `size` consecutive ports that are free now."""
     below = _first_ephemeral_port()
-    if below - size <= LOWEST:  # an unusual range: the kernel's choice is all there is
-        return _kernel_choice(size)
+    # With an unusual range that leaves no room below it, any unprivileged port has to do.
+    low, high = (LOWEST, below) if below - size > LOWEST else (1_024, 65_000)
     for _ in range(200):
-        first = random.randrange(LOWEST, below - size)
+        first = random.randrange(low, high - size)
         if all(is_free(first + n) for n in range(size)):
             return first
-    raise RuntimeError(f"no {size} consecutive free ports between {LOWEST} and {below}")
+    raise RuntimeError(f"no {size} consecutive free ports between {low} and {high}")
 
 
 def _first_ephemeral_port() -> int:
@@ -36,16 +36,6 @@ def _first_ephemeral_port() -> int:
         return int(_EPHEMERAL_RANGE.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return 32_768  # Linux's default
-
-
-def _kernel_choice(size: int) -> int:
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind((HOST, 0))
-            first = probe.getsockname()[1]
-        if first + size < 65_000 and all(is_free(first + n) for n in range(size)):
-            return first
-    raise RuntimeError(f"no {size} consecutive free ports")
 
 
 def is_free(port: int) -> bool:

@@ -19,7 +19,6 @@ from leisure_infra.broker_process import BrokerProcess
 from leisure_infra.ports import HOST, free_port
 
 
-
 class TansuBroker(BrokerProcess):
     """A Tansu broker on `port` (a free one when not given).
 
