@@ -93,7 +93,7 @@ class VisitBatches:
         self._max_attempts = max_attempts
         self._plans_max_age = plans_max_age
         self._plans_of: int | None = None
-        """The server process of the connection whose plans were last made again, and when."""
+        """The server process of the connection whose plans were last made again (at `_plans_made_at`)."""
         self._plans_made_at = 0.0
         self._queue: deque[_Queued] = deque()
         self._arrived = asyncio.Event()
@@ -150,10 +150,10 @@ class VisitBatches:
     async def _replan_if_old(self, conn: asyncpg.Connection) -> None:
         """Drops the connection's plans when they are older than `plans_max_age`, or of unknown age
         (another connection than the last one: the pool mostly hands out the last one released)."""
-        now = time.monotonic()
-        if conn.get_server_pid() != self._plans_of or now - self._plans_made_at > self._plans_max_age:
+        now, server = time.monotonic(), conn.get_server_pid()
+        if server != self._plans_of or now - self._plans_made_at > self._plans_max_age:
             await conn.execute("DISCARD PLANS")
-            self._plans_of, self._plans_made_at = conn.get_server_pid(), now
+            self._plans_of, self._plans_made_at = server, now
 
     async def _visits_queued(self) -> bool:
         """Waits for visits; False once stopping with none left."""
