@@ -31,8 +31,9 @@ TEST_TIMINGS = {
 def settings_for_test(service_name: str, database_url: str, bootstrap_servers: str, idempotent: bool,
                   **overrides) -> ServiceSettings:
     return ServiceSettings(
-        service_name=service_name, database_url=database_url, kafka_bootstrap_servers=bootstrap_servers,
-        kafka_idempotent_producer=idempotent, relay_poll_interval_seconds=0.2,
+        service_name=service_name, environment="local", database_url=database_url,
+        kafka_bootstrap_servers=bootstrap_servers, kafka_idempotent_producer=idempotent,
+        relay_poll_interval_seconds=0.2,
         kafka_session_timeout_ms=TEST_CONSUMER_SETTINGS["session_timeout_ms"],
         kafka_heartbeat_interval_ms=TEST_CONSUMER_SETTINGS["heartbeat_interval_ms"],
         **overrides,

@@ -71,6 +71,8 @@ def service_environment(
 ) -> dict[str, str]:
     prefix = spec.name.upper()
     return {
+        # Every process started from here is local: the public development secrets are allowed.
+        f"{prefix}_ENVIRONMENT": "local",
         f"{prefix}_DATABASE_URL": database_url,
         f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
         f"{prefix}_KAFKA_IDEMPOTENT_PRODUCER": str(idempotent_producer).lower(),

@@ -16,10 +16,12 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leisure_runtime.auth import AuthSettings, TokenVerifier
 from leisure_runtime.consumer import IdempotentConsumer
@@ -30,6 +32,7 @@ from leisure_runtime.logging import configure_logging, get_logger
 from leisure_runtime.metrics import PREFIX, RuntimeMetrics
 from leisure_runtime.outbox import OutboxRelay
 from leisure_runtime.settings import ServiceSettings
+from leisure_runtime.web import REFUSALS, HttpGuards, http_refusal, invalid_request, refusal
 
 log = get_logger(__name__)
 READY_TIMEOUT_SECONDS = 2.0
@@ -58,6 +61,7 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.refuse_public_secrets()
         configure_logging(settings.service_name, settings.log_level)
         pool = await create_pool(settings.database_url, settings.database_pool_size)
         await apply_migrations(pool, "runtime", RUNTIME_MIGRATIONS)
@@ -119,26 +123,25 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
                   openapi_tags=service.tags or None)
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.event_store = EventStore()
+    app.state.event_store = EventStore(max_event_bytes=settings.event_max_bytes)
     app.state.token_verifier = TokenVerifier(AuthSettings(
         jwt_secret=settings.jwt_secret, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-        jwks_url=settings.jwks_url,
+        jwks_url=settings.jwks_url, jwks_cache_seconds=settings.jwks_cache_seconds,
     ))
+    app.add_middleware(HttpGuards, max_body_bytes=settings.request_max_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.add_exception_handler(ConcurrencyConflict, _conflict)
-    app.add_exception_handler(Refusal, _refusal)
+    app.add_exception_handler(Refusal, refusal)
+    app.add_exception_handler(StarletteHTTPException, http_refusal)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(_operations_router(service.readiness_checks))
     for router in service.routers:
-        app.include_router(router)
+        app.include_router(router, responses=REFUSALS)
     return app
 
 
 async def _conflict(_request: Request, error: ConcurrencyConflict) -> JSONResponse:
     return JSONResponse(status_code=409, content={"code": "concurrent_change", "detail": str(error)})
-
-
-async def _refusal(_request: Request, error: Refusal) -> JSONResponse:
-    return JSONResponse(status_code=error.status, content={"code": error.code, "detail": error.message})
 
 
 def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaitable[bool]]]) -> APIRouter:

@@ -22,6 +22,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from leisure_runtime.logging import get_logger
+
+log = get_logger(__name__)
+
 
 class Role(StrEnum):
     distributor = "distributor"
@@ -118,6 +122,9 @@ class AuthSettings(BaseModel):
     jwks_url: str | None = Field(default=None, description="Identity provider's JWKS; RS256 if set")
     issuer: str = "leisure-pass"
     audience: str = "leisure-pass"
+    jwks_cache_seconds: float = Field(default=300, gt=0, description="Keys trusted this long, then fetched again")
+    jwks_refetch_seconds: float = Field(
+        default=10, ge=0, description="At most one fetch this often for key ids the key set did not have")
     algorithms: list[str] | None = Field(default=None, description="Default RS256 with JWKS, else HS256")
     leeway_seconds: float = Field(default=30, description="Clock skew tolerated on exp and iat")
 
@@ -134,11 +141,15 @@ VERIFIED_TOKENS_KEPT = 1024
 class TokenVerifier:
     def __init__(self, settings: AuthSettings):
         self.settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+        # Our own cache below, with its expiry; PyJWKClient's would keep a key for as long as it is asked for.
+        self._jwks = (jwt.PyJWKClient(settings.jwks_url, cache_keys=False, cache_jwk_set=False, timeout=10)
+                      if settings.jwks_url else None)
         # Never HS256 when keys come from a JWKS: a public key must not double as an HMAC secret.
         self._algorithms = settings.algorithms or (["RS256"] if self._jwks else ["HS256"])
-        self._keys: dict[str | None, Any] = {}
-        """The JWKS's signing keys by key id, once fetched: verifying with them needs no I/O."""
+        self._keys: dict[str, Any] = {}
+        """The JWKS's signing keys by key id, as last fetched: verifying with them needs no I/O."""
+        self._keys_fetched_at = float("-inf")
+        self._keys_lock = threading.Lock()  # one fetch at a time from the worker threads
         self._verified: dict[str, tuple[Principal, float]] = {}
         """Tokens verified already, with their expiry: staff send the same token with every request
         until it expires, and checking it again costs more than a visit's rules. Oldest out first."""
@@ -186,12 +197,38 @@ class TokenVerifier:
         if self._jwks is None:
             return self.settings.jwt_secret.get_secret_value()
         kid = jwt.get_unverified_header(token).get("kid")
+        if kid in self._keys and not self._keys_expired():
+            return self._keys[kid]
+        if not fetch:
+            return None
+        with self._keys_lock:
+            self._fetch_keys(kid)
         if kid not in self._keys:
-            if not fetch:
-                return None
-            # Only keys the JWKS really has are kept, so made-up key ids cannot fill this.
-            self._keys[kid] = self._jwks.get_signing_key_from_jwt(token).key
+            raise jwt.PyJWKClientError(f"the identity provider has no signing key {kid!r}")
         return self._keys[kid]
+
+    def _keys_expired(self) -> bool:
+        return time.monotonic() - self._keys_fetched_at >= self.settings.jwks_cache_seconds
+
+    def _fetch_keys(self, kid: str | None) -> None:
+        """Fetch the key set when the keys are old, or when `kid` is new to them (a key rotated in),
+        but not more often than `jwks_refetch_seconds` for unknown ids, which anyone can make up.
+        Keys the identity provider dropped are dropped here too. If the provider cannot be reached,
+        keys fetched before stay in use, so its outage is not ours."""
+        since = time.monotonic() - self._keys_fetched_at
+        if kid in self._keys and not self._keys_expired():
+            return  # another thread fetched them meanwhile
+        if kid not in self._keys and not self._keys_expired() and since < self.settings.jwks_refetch_seconds:
+            return
+        try:
+            fetched = self._jwks.get_signing_keys(refresh=True)
+        except jwt.PyJWKClientConnectionError:
+            if kid in self._keys:
+                log.warning("cannot fetch the token signing keys; using those fetched before")
+                return
+            raise
+        self._keys = {key.key_id: key.key for key in fetched}
+        self._keys_fetched_at = time.monotonic()
 
 
 def explain(error: ValidationError) -> str:

@@ -23,3 +23,7 @@ class Rejected(Refusal):
     """The request is well formed but the rules say no."""
 
     status = 422
+
+
+class TooLarge(Refusal):
+    status = 413

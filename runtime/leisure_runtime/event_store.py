@@ -14,6 +14,7 @@ import asyncpg
 
 from leisure_contracts.base import Event
 from leisure_contracts.registry import EVENTS_BY_TYPE
+from leisure_runtime.errors import TooLarge
 
 
 class ConcurrencyConflict(Exception):
@@ -26,6 +27,17 @@ class ConcurrencyConflict(Exception):
         )
         self.stream_id = stream_id
         self.expected_version = expected_version
+
+
+class EventTooLarge(TooLarge):
+    """An event bigger than a message the broker takes would stop its stream at the relay: refused
+    before it is stored, so the command that made it fails as a whole."""
+
+    def __init__(self, event: Event, size: int, limit: int) -> None:
+        super().__init__(
+            "event_too_large",
+            f"this would record a {type(event).__name__} of {size:,} bytes, more than the {limit:,} an event "
+            "may have: shorten its longest texts")
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,13 @@ def decode_stored(event_type: str, data: str) -> Event:
     return EVENTS_BY_TYPE[event_type].model_validate_json(data)
 
 
+DEFAULT_MAX_EVENT_BYTES = 256 * 1024
+
+
 class EventStore:
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.max_event_bytes = max_event_bytes
+
     async def load(self, conn: asyncpg.Connection, stream_id: str) -> list[StoredEvent]:
         rows = await conn.fetch(
             "SELECT version, position, event_id, event_type, data::text AS data, recorded_at "
@@ -120,11 +138,12 @@ class EventStore:
                 streams.append(append.stream_id)
                 versions.append(append.expected_version + n)
                 new.append(NewEvent(event, uuid4()))
+        data = [self._serialised(n.event) for n in new]
         try:
             moved = await conn.fetchval(
                 _APPEND, list(expected), list(expected.values()), streams, versions,
                 [n.event_id for n in new], [n.event.event_type() for n in new],
-                [n.event.key() for n in new], [n.event.model_dump_json() for n in new],
+                [n.event.key() for n in new], data,
             )
         except asyncpg.UniqueViolationError as error:
             # A writer that had not committed when the heads were read appended the same version.
@@ -135,6 +154,13 @@ class EventStore:
         if moved is not None:
             raise ConcurrencyConflict(moved, expected[moved])
         return new
+
+    def _serialised(self, event: Event) -> str:
+        data = event.model_dump_json()
+        # A character is at most 4 bytes: only a JSON text that long may be over, and needs encoding to tell.
+        if len(data) * 4 > self.max_event_bytes and (size := len(data.encode())) > self.max_event_bytes:
+            raise EventTooLarge(event, size, self.max_event_bytes)
+        return data
 
 
 def _stream_taken(error: asyncpg.UniqueViolationError, streams: Collection[str]) -> str | None:

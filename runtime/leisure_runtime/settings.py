@@ -1,13 +1,27 @@
 """Configuration from environment variables, one prefix per service (`ISSUANCE_DATABASE_URL`, …)."""
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+LOCAL_JWT_SECRET = "local-development-secret-change-me"
+"""Public, in this repository: good for local tokens only."""
+
+
+class InsecureSettings(Exception):
+    """A setting still has its public development default outside local mode."""
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     service_name: str
+    environment: Literal["local", "production"] = Field(
+        default="production",
+        description="`local` (make run, tests, bench) allows the public development defaults of secrets",
+    )
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     database_pool_size: int = 10
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
@@ -20,13 +34,29 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     relay_poll_interval_seconds: float = 1.0
     relay_batch_size: int = 1_000
-    jwt_secret: str = "local-development-secret-change-me"
+    jwt_secret: str = LOCAL_JWT_SECRET
     jwt_issuer: str = "leisure-pass"
     jwt_audience: str = "leisure-pass"
     jwks_url: str | None = None
+    jwks_cache_seconds: float = Field(default=300, gt=0, description="How long JWKS signing keys are trusted "
+                                                                     "before the key set is fetched again")
+    request_max_bytes: int = Field(default=64 * 1024, gt=0, description="Larger request bodies get 413")
+    event_max_bytes: int = Field(
+        default=256 * 1024, gt=0,
+        description="Larger events are refused when written: well below the broker's 1 MiB message limit")
     log_level: str = "INFO"
 
     @classmethod
     def for_service(cls, service_name: str, **overrides) -> "ServiceSettings":
         """Read the service's variables: `<SERVICE>_<FIELD>`, e.g. `USAGE_HTTP_PORT`."""
         return cls(service_name=service_name, _env_prefix=f"{service_name.upper()}_", **overrides)
+
+    def refuse_public_secrets(self) -> None:
+        """Raise InsecureSettings, naming the variables to set, unless in local mode or keys are real."""
+        if self.environment == "local" or self.jwks_url or self.jwt_secret != LOCAL_JWT_SECRET:
+            return
+        prefix = f"{self.service_name.upper()}_"
+        raise InsecureSettings(
+            f"{self.service_name} will not start with the public development JWT secret: anyone could mint "
+            f"tokens. Set {prefix}JWKS_URL (the identity provider's key set) or {prefix}JWT_SECRET, "
+            f"or {prefix}ENVIRONMENT=local on a development machine.")

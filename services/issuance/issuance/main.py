@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 
 from issuance.adapters import cards_api, http, programmes_api
 from issuance.adapters.metrics import IssuanceMetrics
@@ -28,7 +27,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.card_numbers = CardNumbers(settings.card_number_key.get_secret_value())
     app.state.lookup_limit = LookupLimit(settings.lookup_rate_per_minute, settings.lookup_burst)
     app.add_exception_handler(TooManyLookups, http.too_many_lookups)
-    app.add_exception_handler(RequestValidationError, http.invalid_request)
     return app
 
 

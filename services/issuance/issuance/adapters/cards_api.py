@@ -24,8 +24,9 @@ Handlers = Annotated[Issuance, Depends(issuance)]
 Number = Annotated[str, Path(description="The 12 digits on the card; spaces and dashes as printed are fine")]
 
 
-async def no_personal_data(request: Request) -> None:
-    """Runs before the body is validated, so personal data is refused as such, by field name."""
+async def no_personal_data(request: Request, _caller: Distributor) -> None:
+    """Runs before the body is validated, so personal data is refused as such, by field name; after
+    the token is checked, so an unauthenticated caller learns nothing of what would be refused."""
     try:
         body = await request.json()
     except ValueError:

@@ -1,11 +1,8 @@
-"""What the routers share: the wired handlers, the look-up limit, and answers that never repeat
-what was sent (a refused value may be personal data)."""
+"""What the routers share: the wired handlers and the look-up limit."""
 
 from collections.abc import Callable
 
 from fastapi import Depends, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from issuance.adapters.rate_limit import TooManyLookups
@@ -33,10 +30,3 @@ def by_number(*roles: Role) -> Callable[..., Principal]:
 async def too_many_lookups(_request: Request, error: TooManyLookups) -> JSONResponse:
     return JSONResponse(status_code=429, content={"code": error.code, "detail": error.message},
                         headers={"Retry-After": str(error.retry_after)})
-
-
-async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
-    """FastAPI's 422, without the `input` it would echo: the value may be personal data."""
-    problems = [{key: value for key, value in problem.items() if key not in ("input", "ctx")}
-                for problem in error.errors()]
-    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(problems)})
