@@ -215,16 +215,17 @@ class TokenVerifier:
         but not more often than `jwks_refetch_seconds` for unknown ids, which anyone can make up.
         Keys the identity provider dropped are dropped here too. If the provider cannot be reached,
         keys fetched before stay in use, so its outage is not ours."""
-        since = time.monotonic() - self._keys_fetched_at
-        if kid in self._keys and not self._keys_expired():
-            return  # another thread fetched them meanwhile
-        if kid not in self._keys and not self._keys_expired() and since < self.settings.jwks_refetch_seconds:
-            return
+        recently = time.monotonic() - self._keys_fetched_at < self.settings.jwks_refetch_seconds
+        if not self._keys_expired() and (kid in self._keys or recently):
+            return  # fetched by another thread meanwhile, or too recently to ask again
         try:
             fetched = self._jwks.get_signing_keys(refresh=True)
         except jwt.PyJWKClientConnectionError:
             if kid in self._keys:
                 log.warning("cannot fetch the token signing keys; using those fetched before")
+                # Tried again after the refetch interval, not by every request meanwhile.
+                self._keys_fetched_at = (time.monotonic() - self.settings.jwks_cache_seconds
+                                         + self.settings.jwks_refetch_seconds)
                 return
             raise
         self._keys = {key.key_id: key.key for key in fetched}

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
@@ -222,28 +222,48 @@ def test_cli_refuses_a_scope_that_does_not_fit_the_role(capsys):
 
 # RS256 in production: keys come from the identity provider's JWKS, served here on 127.0.0.1.
 
+class LocalIdentityProvider:
+    """A local HTTP server publishing the public halves of `keys` (by key id) as a JWKS."""
+
+    def __init__(self):
+        self.keys = {"key-1": rsa.generate_private_key(public_exponent=65537, key_size=2048)}
+        self.fetches = 0
+        provider = self
+
+        class Jwks(BaseHTTPRequestHandler):
+            def do_GET(self):
+                provider.fetches += 1
+                body = json.dumps({"keys": [
+                    jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True) | {"kid": kid, "use": "sig"}
+                    for kid, key in provider.keys.items()]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/.well-known/jwks.json"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture
-def identity_provider():
-    """An RSA key and a local HTTP server publishing its public half as a JWKS."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True) | {"kid": "key-1", "use": "sig"}
-    body = json.dumps({"keys": [jwk]}).encode()
+def provider():
+    provider = LocalIdentityProvider()
+    yield provider
+    provider.stop()
 
-    class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield key, f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
-    server.shutdown()
-    server.server_close()
+@pytest.fixture
+def identity_provider(provider):
+    """An RSA key and the URL of a local JWKS publishing its public half."""
+    return provider.keys["key-1"], provider.url
 
 
 def provider_token(key, kid="key-1", algorithm="RS256", **overrides) -> str:
@@ -323,16 +343,62 @@ def test_jwks_keys_are_fetched_once_in_a_thread_then_tokens_verify_without_one(i
     assert forged.status_code == 401 and verifier.blocking == 1  # a known key id: checked on the loop
 
 
-def test_an_unknown_key_id_is_looked_up_in_the_jwks_each_time_and_never_kept(identity_provider):
-    key, jwks_url = identity_provider
-    verifier = CountingVerifier(AuthSettings(jwks_url=jwks_url, issuer="https://idp.example",
-                                             audience="leisure-staff"))
+def provider_settings(provider, **changes) -> AuthSettings:
+    return AuthSettings(jwks_url=provider.url, issuer="https://idp.example", audience="leisure-staff", **changes)
+
+
+def test_an_unknown_key_id_is_never_kept_and_looked_up_at_most_once_an_interval(provider):
+    key = provider.keys["key-1"]
+    verifier = CountingVerifier(provider_settings(provider))
     client = TestClient(make_app(verifier))
-    for _ in range(2):
+    for _ in range(3):
         response = client.post(f"/venues/{VENUE_A}/visits", headers=bearer(provider_token(key, kid="made-up")))
         assert response.status_code == 401
-    assert verifier.blocking == 2
+        assert "no signing key 'made-up'" in response.json()["detail"]
+    assert verifier.blocking == 3
+    assert provider.fetches == 1  # made-up key ids cannot make us hammer the identity provider
     assert verifier.verify_without_fetch(provider_token(key, kid="made-up")) is None
+
+
+def test_a_key_rotated_in_is_fetched_when_its_first_token_arrives(provider):
+    verifier = TokenVerifier(provider_settings(provider, jwks_refetch_seconds=0))
+    assert verifier.verify(provider_token(provider.keys["key-1"])).subject == "staff-7"
+    provider.keys["key-2"] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert verifier.verify(provider_token(provider.keys["key-2"], kid="key-2", sub="staff-8")).subject == "staff-8"
+    assert provider.fetches == 2
+
+
+def later_by(monkeypatch, seconds: float) -> None:
+    now = time.monotonic() + seconds
+    monkeypatch.setattr(time, "monotonic", lambda: now)
+
+
+def test_keys_are_trusted_for_the_cache_time_then_a_key_dropped_by_the_provider_is_refused(provider, monkeypatch):
+    verifier = TokenVerifier(provider_settings(provider, jwks_cache_seconds=300))
+    old_key = provider.keys["key-1"]
+    assert verifier.verify(provider_token(old_key, sub="staff-1")).subject == "staff-1"
+    provider.keys = {"key-2": rsa.generate_private_key(public_exponent=65537, key_size=2048)}  # key-1 revoked
+    later_by(monkeypatch, 200)
+    assert verifier.verify_without_fetch(provider_token(old_key, sub="staff-2")).subject == "staff-2"
+    assert provider.fetches == 1
+    later_by(monkeypatch, 301)
+    assert verifier.verify_without_fetch(provider_token(old_key, sub="staff-3")) is None  # keys are stale
+    with pytest.raises(Unauthenticated, match="no signing key 'key-1'"):
+        verifier.verify(provider_token(old_key, sub="staff-3"))
+    assert provider.fetches == 2
+
+
+def test_known_keys_stay_in_use_while_the_provider_cannot_be_reached(provider, monkeypatch):
+    verifier = TokenVerifier(provider_settings(provider, jwks_cache_seconds=300))
+    key = provider.keys["key-1"]
+    assert verifier.verify(provider_token(key, sub="staff-1")).subject == "staff-1"
+    provider.stop()
+    later_by(monkeypatch, 301)
+    assert verifier.verify(provider_token(key, sub="staff-2")).subject == "staff-2"
+    never_seen = provider_token(rsa.generate_private_key(public_exponent=65537, key_size=2048), kid="key-9")
+    with pytest.raises(HTTPException) as outage:
+        verifier.verify(never_seen)
+    assert outage.value.status_code == 503
 
 
 def test_a_token_verified_once_is_not_checked_again_until_it_expires(monkeypatch):
