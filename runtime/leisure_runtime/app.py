@@ -99,6 +99,7 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
             app.state.relay = OutboxRelay(
                 pool, producer, source=f"/leisure-pass/{settings.service_name}", metrics=metrics,
                 batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_interval_seconds,
+                parked_retry_interval=settings.relay_parked_retry_seconds,
             )
             relay_task = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
         # What is loaded by now lives as long as the process. Out of the collector's sight, a full
@@ -160,11 +161,15 @@ def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaita
         for name, check in readiness_checks.items():
             checks[name] = await check(request.app)
         ok = all(checks.values())
-        return JSONResponse(
-            status_code=200 if ok else 503,
-            content={"status": "ready" if ok else "not ready",
-                     "checks": {name: "ok" if passed else "failing" for name, passed in checks.items()}},
-        )
+        content = {"status": "ready" if ok else "not ready",
+                   "checks": {name: "ok" if passed else "failing" for name, passed in checks.items()}}
+        # Parked events do not make the service unready: it still takes requests and relays other keys.
+        relay = getattr(request.app.state, "relay", None)
+        if relay is not None and checks["database"]:
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                    content["outbox"] = await relay.parked()
+        return JSONResponse(status_code=200 if ok else 503, content=content)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

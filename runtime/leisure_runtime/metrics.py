@@ -33,7 +33,22 @@ class RuntimeMetrics:
             ["consumer", "topic"], registry=self.registry,
         ).labels
         self.outbox_backlog = Gauge(
-            f"{PREFIX}_outbox_backlog_events", "Stored events not yet published", registry=self.registry,
+            f"{PREFIX}_outbox_backlog_events", "Stored events not yet published, parked ones included",
+            registry=self.registry,
+        )
+        self.outbox_parked = Gauge(
+            f"{PREFIX}_outbox_parked_events",
+            "Events the relay set aside: refused by the broker for good, or behind such an event of their key",
+            registry=self.registry,
+        )
+        self.outbox_undeliverable = Counter(
+            f"{PREFIX}_outbox_undeliverable_events_total",
+            "Events the broker refused for good (too large, invalid topic), by type; each is parked",
+            ["type"], registry=self.registry,
+        ).labels
+        self.outbox_failures = Counter(
+            f"{PREFIX}_outbox_relay_failures_total",
+            "Times the relay failed (broker or database unreachable, …) and started again", registry=self.registry,
         )
         self.consumer_lag_seconds = Gauge(
             f"{PREFIX}_consumer_lag_seconds", "Age of the newest event a consumer applied when it applied it",

@@ -34,6 +34,8 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     relay_poll_interval_seconds: float = 1.0
     relay_batch_size: int = 1_000
+    relay_parked_retry_seconds: float = Field(
+        default=300, gt=0, description="How often events the broker refused (parked) are tried again")
     jwt_secret: str = LOCAL_JWT_SECRET
     jwt_issuer: str = "leisure-pass"
     jwt_audience: str = "leisure-pass"

@@ -7,7 +7,8 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from leisure_contracts.events import CardRenewed
+from leisure_contracts.events import CardRenewed, VenueRegistered
+from leisure_contracts.events.common import LocalizedText, VenueKind
 from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations
 from leisure_runtime.metrics import RuntimeMetrics
 from leisure_runtime.outbox import OutboxRelay
@@ -26,6 +27,20 @@ def make_renewal(card_id: UUID, day: int = 1) -> CardRenewed:
         card_id=card_id, card_number="123456789018", valid_until=date(2027, 1, day % 28 + 1),
         renewed_at=datetime(2026, 11, 24, tzinfo=timezone.utc),
     )
+
+
+def make_venue_registered(venue_id: UUID, street_address: str = "Testikatu 1") -> VenueRegistered:
+    # Built without validation: the test needs an event larger than any request would make.
+    return VenueRegistered.model_construct(
+        venue_id=venue_id, name=LocalizedText(fi="Testitalo"), region="uusimaa", municipality="Espoo",
+        kind=VenueKind.THEATRE, postal_code="02100", languages=["fi"], street_address=street_address,
+        accessibility=None, registered_at=datetime(2026, 11, 24, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def venue_registered():
+    """Makes a venue registration of any size: `venue_registered(venue_id, street_address)`."""
+    return make_venue_registered
 
 
 @pytest.fixture

@@ -3,9 +3,11 @@
 import json
 import logging
 import re
+from uuid import uuid4
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+
 
 from leisure_infra.service_testing import running_app, settings_for_test
 from leisure_infra.tansu import TansuBroker
@@ -22,8 +24,17 @@ async def probe_route(item_id: str) -> dict:
     return {"item": item_id}
 
 
-def app_for(database_url: str, bootstrap_servers: str):
-    settings = settings_for_test("probe", database_url, bootstrap_servers, idempotent=False)
+@probe.post("/v1/probe/venues")
+async def register_venue(request: Request, address_length: int) -> dict:
+    """Records a venue whose street address is `address_length` characters long, with no limit of its own."""
+    venue = request.app.state.venue_registered(uuid4(), "x" * address_length)
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        await request.app.state.event_store.append(conn, f"venue-{venue.venue_id}", 0, [venue])
+    return {"venue_id": str(venue.venue_id)}
+
+
+def app_for(database_url: str, bootstrap_servers: str, **settings_changes):
+    settings = settings_for_test("probe", database_url, bootstrap_servers, idempotent=False, **settings_changes)
     return create_service_app(ServiceDefinition(settings=settings, title="probe", description="probe",
                                                 routers=[probe]))
 
@@ -79,3 +90,20 @@ async def test_every_log_line_of_a_request_carries_its_id_and_metrics_use_the_ro
             assert "/v1/probe/42" not in metrics
     finally:
         logging.getLogger().handlers = []
+
+
+async def test_an_event_over_the_limit_is_refused_with_413_and_ready_shows_the_outbox(
+    database_factory, kafka_broker, venue_registered
+):
+    app = app_for(database_factory(), kafka_broker.bootstrap_servers, event_max_bytes=4096)
+    app.state.venue_registered = venue_registered
+    async with running_app(app) as client:
+        assert (await client.post("/v1/probe/venues", params={"address_length": 3000})).status_code == 200
+        refused = await client.post("/v1/probe/venues", params={"address_length": 5000})
+        assert refused.status_code == 413
+        assert refused.json()["code"] == "event_too_large"
+        assert "more than the 4,096 an event may have" in refused.json()["detail"]
+        assert await app.state.pool.fetchval("SELECT count(*) FROM events") == 1
+        ready = await client.get("/ready")
+        assert ready.status_code == 200
+        assert ready.json()["outbox"] == {"parked_events": 0, "parked_keys": 0}

@@ -4,13 +4,16 @@ import asyncio
 import json
 import random
 from collections import defaultdict
+from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import RecordTooLargeError, RequestTimedOutError
 
+from leisure_contracts.events import VenueClosed, VenueRegistered
 from leisure_contracts.topics import Topic
-from leisure_runtime.event_store import ConcurrencyConflict, EventStore
+from leisure_runtime.event_store import ConcurrencyConflict, EventStore, EventTooLarge
 from leisure_runtime.metrics import RuntimeMetrics
 from leisure_runtime.outbox import _NEXT_BATCH, OutboxRelay
 
@@ -178,3 +181,128 @@ async def test_the_relay_reads_its_batches_by_the_publication_index(pool, renewa
     plan = await pool.fetchval(f"EXPLAIN (FORMAT JSON) {_NEXT_BATCH}", "0", 0, 1000)
     assert "Sort" not in json.dumps(plan), plan
     assert "events_publication_order" in json.dumps(plan), plan
+
+
+def venue_closed(venue_id: UUID) -> VenueClosed:
+    return VenueClosed(venue_id=venue_id, closed_at=datetime(2026, 11, 25, tzinfo=timezone.utc))
+
+
+async def append_new(pool, stream: str, events, store_: EventStore = store) -> list[str]:
+    async with pool.acquire() as conn, conn.transaction():
+        version = len(await store_.load(conn, stream))
+        return [str(new.event_id) for new in await store_.append(conn, stream, version, events)]
+
+
+async def test_an_event_the_broker_refuses_is_parked_with_its_key_while_other_keys_go_on(
+    pool, kafka_broker, read_topic, venue_registered
+):
+    unchecked = EventStore(max_event_bytes=10**8)  # as if written before the write-time limit existed
+    big, other, later = uuid4(), uuid4(), uuid4()
+    parked = await append_new(pool, f"venue-{big}", [venue_registered(big, "x" * 20_000)], unchecked)
+    parked += await append_new(pool, f"venue-{big}", [venue_closed(big)])
+    [published] = await append_new(pool, f"venue-{other}", [venue_registered(other)])
+    name, metrics = f"relay-{uuid4().hex[:8]}", RuntimeMetrics("test")
+
+    async def start(max_request_size: int):
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap_servers, acks="all",
+                                    enable_idempotence=kafka_broker.supports_idempotence,
+                                    max_request_size=max_request_size)
+        await producer.start()
+        relay = OutboxRelay(pool, producer, source="/test", metrics=metrics, name=name, batch_size=50,
+                            poll_interval=0.2)
+        return relay, producer, asyncio.create_task(relay.run())
+
+    # The broker here takes messages up to 8 KiB: the 20 KB event is refused for good.
+    relay, producer, task = await start(max_request_size=8192)
+    try:
+        await wait_until_published(pool, name)
+        [still_later] = await append_new(pool, f"venue-{later}", [venue_registered(later)])
+        parked += await append_new(pool, f"venue-{big}", [venue_closed(big)])
+        await wait_until_published(pool, name)
+        assert await relay.parked() == {"parked_events": 3, "parked_keys": 1}
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await producer.stop()
+
+    on_topic = per_stream_versions(await read_topic(Topic.VENUES.value))
+    assert on_topic[f"venue-{other}"] == [published]
+    assert on_topic[f"venue-{later}"] == [still_later]
+    assert f"venue-{big}" not in on_topic
+    assert metrics.outbox_undeliverable(VenueRegistered.event_type())._value.get() == 1
+    assert metrics.outbox_parked._value.get() == 3
+    assert metrics.outbox_backlog._value.get() == 3
+    reasons = await pool.fetch("SELECT reason FROM outbox_parked WHERE relay = $1 ORDER BY position", name)
+    assert reasons[0]["reason"].startswith("refused by the broker: MessageSizeTooLargeError")
+    assert {r["reason"] for r in reasons[1:]} == {"behind an undeliverable event of the same key"}
+
+    # Once the limit is raised, a restarted relay publishes the parked key's events in their order.
+    relay, producer, task = await start(max_request_size=1024 * 1024)
+    try:
+        async with asyncio.timeout(30):
+            while (await relay.parked())["parked_events"]:
+                await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await producer.stop()
+    assert per_stream_versions(await read_topic(Topic.VENUES.value))[f"venue-{big}"] == parked
+    assert metrics.outbox_parked._value.get() == 0
+
+
+async def test_an_event_too_large_is_refused_when_written_and_nothing_of_its_command_is_stored(
+    pool, venue_registered
+):
+    venue = uuid4()
+    small_store = EventStore(max_event_bytes=2000)
+    with pytest.raises(EventTooLarge, match="VenueRegistered of 3,.* bytes, more than the 2,000"):
+        await append_new(pool, f"venue-{venue}", [venue_closed(venue), venue_registered(venue, "é" * 1500)],
+                         small_store)
+    assert await pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", f"venue-{venue}") == 0
+    assert len(await append_new(pool, f"venue-{venue}", [venue_registered(venue, "é" * 800)], small_store)) == 1
+
+
+class RefusingBroker(AIOKafkaProducer):
+    """A real producer whose broker, as one with a lower message limit would, refuses large records
+    after accepting them into a batch, and times out once on the first record of `flaky_key`."""
+
+    def __init__(self, *, refuse_above: int, flaky_key: bytes, **config):
+        super().__init__(**config)
+        self.refuse_above, self.flaky_key = refuse_above, flaky_key
+
+    async def send(self, topic, value=None, key=None, **kwargs):
+        answer = asyncio.get_running_loop().create_future()
+        if len(value) > self.refuse_above:
+            answer.set_exception(RecordTooLargeError("the broker's message.max.bytes is lower"))
+            return answer
+        if key == self.flaky_key:
+            self.flaky_key = None
+            answer.set_exception(RequestTimedOutError())
+            return answer
+        return await super().send(topic, value=value, key=key, **kwargs)
+
+
+async def test_a_refusal_after_sending_parks_the_event_and_a_passing_failure_only_delays_another(
+    pool, kafka_broker, read_topic, venue_registered
+):
+    unchecked = EventStore(max_event_bytes=10**8)
+    big, flaky = uuid4(), uuid4()
+    await append_new(pool, f"venue-{big}", [venue_registered(big, "x" * 20_000)], unchecked)
+    [delayed] = await append_new(pool, f"venue-{flaky}", [venue_registered(flaky)])
+    name, metrics = f"relay-{uuid4().hex[:8]}", RuntimeMetrics("test")
+    producer = RefusingBroker(refuse_above=8192, flaky_key=str(flaky).encode(), acks="all",
+                              bootstrap_servers=kafka_broker.bootstrap_servers,
+                              enable_idempotence=kafka_broker.supports_idempotence)
+    await producer.start()
+    relay = OutboxRelay(pool, producer, source="/test", metrics=metrics, name=name, poll_interval=0.2)
+    task = asyncio.create_task(relay.run())
+    try:
+        await wait_until_published(pool, name)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await producer.stop()
+    assert per_stream_versions(await read_topic(Topic.VENUES.value))[f"venue-{flaky}"] == [delayed]
+    assert await relay.parked() == {"parked_events": 1, "parked_keys": 1}
+    assert metrics.outbox_failures._value.get() >= 1
+    assert metrics.outbox_undeliverable(VenueRegistered.event_type())._value.get() == 1
