@@ -41,6 +41,15 @@ async def test_personal_data_is_refused_naming_the_fields_never_the_values(issua
             f"personal data is not accepted: remove {fields}. {ONLY_BACKGROUND}")
 
 
+async def test_a_caller_without_a_token_is_refused_before_the_body_is_screened(issuance):
+    programme = await issuance.programme()
+    response = await issuance.issue({}, programme, name="Matti Meikäläinen")
+    assert response.status_code == 401
+    assert "Matti" not in response.text and "name" not in response.json()["detail"]
+    response = await issuance.issue({"Authorization": "Bearer not-a-token"}, programme, name="Matti Meikäläinen")
+    assert response.status_code == 401
+
+
 async def test_a_value_refused_by_validation_is_not_repeated_back(issuance):
     worker = await issuance.worker()
     response = await issuance.issue(worker, await issuance.programme(),
