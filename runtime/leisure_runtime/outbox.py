@@ -59,12 +59,10 @@ SELECT transaction_id::text::bigint AS transaction_id, position, stream_id, even
 FROM events
 WHERE position >= $1 AND (transaction_id, position) > ($2::text::xid8, $3)
   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND NOT EXISTS (SELECT FROM outbox_parked p WHERE p.relay = $5 AND p.position = events.position)
 ORDER BY events.transaction_id, events.position
 LIMIT $4
 """
-_FROM_POSITION_UNPARKED = _FROM_POSITION.replace(
-    "ORDER BY", "AND NOT EXISTS (SELECT FROM outbox_parked p WHERE p.relay = $5 AND p.position = events.position)\n"
-                "ORDER BY")
 _BACKLOG = """
 SELECT (SELECT count(*) FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2))
      + (SELECT count(*) FROM outbox_parked WHERE relay = $3)
@@ -313,7 +311,7 @@ class OutboxRelay:
         after = Checkpoint()
         async with self._pool.acquire() as conn:
             while rows := await conn.fetch(
-                _FROM_POSITION_UNPARKED, position, str(after.transaction_id), after.position, self._batch_size,
+                _FROM_POSITION, position, str(after.transaction_id), after.position, self._batch_size,
                 self._name,
             ):
                 await asyncio.gather(*[await self._send(row) for row in rows])

@@ -53,12 +53,18 @@ class ServiceSettings(BaseSettings):
         """Read the service's variables: `<SERVICE>_<FIELD>`, e.g. `USAGE_HTTP_PORT`."""
         return cls(service_name=service_name, _env_prefix=f"{service_name.upper()}_", **overrides)
 
+    def public_secrets(self) -> list[str]:
+        """Variables (after the prefix) whose value is still a public development default; a
+        service with secrets of its own adds them."""
+        return [] if self.jwks_url or self.jwt_secret != LOCAL_JWT_SECRET else ["JWT_SECRET"]
+
     def refuse_public_secrets(self) -> None:
-        """Raise InsecureSettings, naming the variables to set, unless in local mode or keys are real."""
-        if self.environment == "local" or self.jwks_url or self.jwt_secret != LOCAL_JWT_SECRET:
+        """Raise InsecureSettings, naming the variables to set, unless in local mode or none is public."""
+        if self.environment == "local" or not (public := self.public_secrets()):
             return
         prefix = f"{self.service_name.upper()}_"
+        names = ", ".join(prefix + name for name in public)
         raise InsecureSettings(
-            f"{self.service_name} will not start with the public development JWT secret: anyone could mint "
-            f"tokens. Set {prefix}JWKS_URL (the identity provider's key set) or {prefix}JWT_SECRET, "
-            f"or {prefix}ENVIRONMENT=local on a development machine.")
+            f"{self.service_name} will not start with the public development value of {names}: it is published "
+            f"in the Leisure Pass repository. Set {names} (for the JWT secret, {prefix}JWKS_URL of the identity "
+            f"provider will do instead), or {prefix}ENVIRONMENT=local on a development machine.")

@@ -14,6 +14,10 @@ class IssuanceSettings(ServiceSettings):
     lookup_rate_per_minute: float = Field(default=30, gt=0, description="Card look-ups per token subject, sustained")
     lookup_burst: int = Field(default=20, ge=1, description="Look-ups a subject may make at once")
 
+    def public_secrets(self) -> list[str]:
+        public = self.card_number_key == type(self).model_fields["card_number_key"].default
+        return super().public_secrets() + (["CARD_NUMBER_KEY"] if public else [])
+
     @classmethod
     def from_settings(cls, settings: ServiceSettings | None) -> "IssuanceSettings":
         """Issuance settings from ISSUANCE_* variables, over the given runtime settings if any."""

@@ -28,6 +28,10 @@ class StatsSettings(ServiceSettings):
                              f"{DEFAULT_THRESHOLD}, and smaller cells could single out a holder")
         return threshold
 
+    def public_secrets(self) -> list[str]:
+        public = self.holder_hash_key == type(self).model_fields["holder_hash_key"].default
+        return super().public_secrets() + (["HOLDER_HASH_KEY"] if public else [])
+
     @classmethod
     def from_settings(cls, settings: ServiceSettings, **overrides) -> "StatsSettings":
         """The stats settings over runtime settings built elsewhere (tests), reading STATS_* for the rest."""
