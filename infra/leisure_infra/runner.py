@@ -64,7 +64,7 @@ def _print_event_flow(platform: LocalPlatform) -> None:
             print(f"{spec.name}: no metrics ({error})", file=sys.stderr)
             continue
         for line in metrics.splitlines():
-            if line.startswith(("leisure_outbox_backlog", "leisure_events_published_total",
+            if line.startswith(("leisure_outbox_backlog", "leisure_outbox_parked", "leisure_events_published_total",
                                 "leisure_events_consumed_total", "leisure_consumer_lag_seconds")):
                 print(f"{spec.name}: {line}", file=sys.stderr)
 
