@@ -13,6 +13,7 @@ from aiokafka.errors import RecordTooLargeError, RequestTimedOutError
 
 from leisure_contracts.events import VenueClosed, VenueRegistered
 from leisure_contracts.topics import Topic
+from leisure_infra.tansu import TansuBroker
 from leisure_runtime.event_store import ConcurrencyConflict, EventStore, EventTooLarge
 from leisure_runtime.metrics import RuntimeMetrics
 from leisure_runtime.outbox import _NEXT_BATCH, OutboxRelay
@@ -306,3 +307,25 @@ async def test_a_refusal_after_sending_parks_the_event_and_a_passing_failure_onl
     assert await relay.parked() == {"parked_events": 1, "parked_keys": 1}
     assert metrics.outbox_failures._value.get() >= 1
     assert metrics.outbox_undeliverable(VenueRegistered.event_type())._value.get() == 1
+
+
+async def test_while_the_broker_is_gone_the_backlog_shows_what_waits(pool, tmp_path, renewal):
+    name, metrics = f"relay-{uuid4().hex[:8]}", RuntimeMetrics("test")
+    with TansuBroker(tmp_path) as broker:
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all", request_timeout_ms=1000)
+        await producer.start()
+        relay = OutboxRelay(pool, producer, source="/test", metrics=metrics, name=name, poll_interval=0.2)
+        broker.kill()
+        card = uuid4()
+        await append_new(pool, f"card-{card}", [renewal(card, n) for n in range(3)])
+        task = asyncio.create_task(relay.run())
+        try:
+            async with asyncio.timeout(30):
+                while metrics.outbox_failures._value.get() < 1:
+                    await asyncio.sleep(0.1)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await producer.stop()
+    assert metrics.outbox_backlog._value.get() == 3
+    assert metrics.outbox_parked._value.get() == 0
