@@ -1,17 +1,21 @@
-"""The app factory: readiness follows the database and the broker; logs carry the request id."""
+"""The app factory: readiness follows the database and the broker; logs carry the request id; an event
+too large is refused, or, if the broker refuses one, reported without stopping the others."""
 
 import json
 import logging
 import re
 from uuid import uuid4
 
+import asyncpg
 import pytest
 from fastapi import APIRouter, Request
 
-
-from leisure_infra.service_testing import running_app, settings_for_test
+from leisure_contracts.topics import Topic
+from leisure_infra.service_testing import eventually, running_app, settings_for_test
 from leisure_infra.tansu import TansuBroker
 from leisure_runtime.app import ServiceDefinition, create_service_app
+from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations
+from leisure_runtime.event_store import EventStore
 from leisure_runtime.logging import get_logger
 
 pytestmark = pytest.mark.integration
@@ -107,3 +111,34 @@ async def test_an_event_over_the_limit_is_refused_with_413_and_ready_shows_the_o
         ready = await client.get("/ready")
         assert ready.status_code == 200
         assert ready.json()["outbox"] == {"parked_events": 0, "parked_keys": 0}
+
+
+async def test_an_event_the_broker_refuses_shows_in_ready_and_metrics_and_later_events_still_go_out(
+    database_factory, kafka_broker, venue_registered, read_topic
+):
+    database_url = database_factory()
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    await apply_migrations(pool, "runtime", RUNTIME_MIGRATIONS)
+    stuck = venue_registered(uuid4(), "x" * 1_100_000)  # over the producer's and the broker's 1 MiB
+    async with pool.acquire() as conn, conn.transaction():
+        await EventStore(max_event_bytes=10**8).append(conn, f"venue-{stuck.venue_id}", 0, [stuck])
+    await pool.close()
+
+    app = app_for(database_url, kafka_broker.bootstrap_servers)
+    app.state.venue_registered = venue_registered
+    async with running_app(app) as client:
+        later = (await client.post("/v1/probe/venues", params={"address_length": 10})).json()["venue_id"]
+
+        async def published() -> bool:
+            keys = {record.key for record in await read_topic(Topic.VENUES.value)}
+            return later.encode() in keys
+
+        await eventually(published)
+        ready = await client.get("/ready")
+        assert ready.status_code == 200
+        assert ready.json()["outbox"] == {"parked_events": 1, "parked_keys": 1}
+        metrics = (await client.get("/metrics")).text
+        assert 'leisure_outbox_undeliverable_events_total{type="fi.leisurepass.venue.registered.v1"} 1.0' in metrics
+        assert "leisure_outbox_parked_events 1.0" in metrics
+        assert "leisure_outbox_backlog_events 1.0" in metrics
+    assert str(stuck.venue_id).encode() not in {record.key for record in await read_topic(Topic.VENUES.value)}
