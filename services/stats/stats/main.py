@@ -17,8 +17,7 @@ from stats.settings import StatsSettings
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = StatsSettings.from_settings(settings) if settings else StatsSettings.for_service("stats")
     metrics = RuntimeMetrics(settings.service_name)
-    projection = create_projection(settings.holder_hash_key.get_secret_value(), settings.consumer_batch_size,
-                                   settings.projection_name)
+    projection = create_projection(settings)
     freshness = Freshness(projection)
     Gauge(f"{PREFIX}_stats_projection_behind_seconds",
           "Seconds the statistics lag behind the newest event on their topics (0: caught up)",
