@@ -29,8 +29,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app = create_service_app(ServiceDefinition(
         settings=settings,
         title="Leisure Pass — statistics",
-        description="Anonymised figures on holders and uses; cells below the threshold are suppressed, "
-                    "and so are cells that would let them be recovered from totals.",
+        description="Anonymised figures on holders and uses by year, quarter or month; every count is "
+                    "perturbed by the cell-key method, so no count from 1 to 4 is shown and differencing "
+                    "two answers gives noise, not a person.",
         migrations=Path(__file__).parent / "adapters" / "migrations",
         routers=[router],
         consumers=[projection],

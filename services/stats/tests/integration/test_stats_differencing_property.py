@@ -96,7 +96,7 @@ def could_have_been(value: int) -> set[int]:
     return {count for count in range(0, max(value, SMALLEST_SHOWN) + 3) if value in possible(count)}
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32), cards=st.integers(1, 40), visits=st.integers(0, 60))
 async def test_no_small_count_is_recovered_by_differencing_two_answers(projection_database, world, seed, cards,
                                                                        visits):
