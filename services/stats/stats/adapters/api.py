@@ -56,6 +56,20 @@ def readable_region(principal: Principal, region: str | None) -> str | None:
     return principal.region
 
 
+def programme_scope(principal: Reader, period: ChosenPeriod, region: RegionQuery = None,
+                    programme_id: ProgrammeQuery = None) -> Scope:
+    return Scope(period, readable_region(principal, region), programme_id)
+
+
+ProgrammeScope = Annotated[Scope, Depends(programme_scope)]
+
+
+async def answered(request: Request, figure: str, scope: Scope, count, *breakdown, decorate=None) -> Answer:
+    """The answer of `figure` for `scope`: `count(conn, scope, *breakdown)` gives its table of tallies."""
+    async with request.app.state.pool.acquire() as conn:
+        return answer(figure, await count(conn, scope, *breakdown), scope, decorate=decorate)
+
+
 class HoldersRow(BaseModel):
     region: str
     programme_id: str
@@ -73,19 +87,13 @@ async def holders_issued(principal: Reader, request: Request) -> list[HoldersRow
 
 
 @router.get("/figures/holders", summary="Holders issued, active, revoked and renewed in the period")
-async def holders(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                  programme_id: ProgrammeQuery = None, by: HolderDimension = HolderDimension.programme) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("holders", await figures.holders(conn, scope, by), scope)
+async def holders(request: Request, scope: ProgrammeScope, by: HolderDimension = HolderDimension.programme) -> Answer:
+    return await answered(request, "holders", scope, figures.holders, by)
 
 
 @router.get("/figures/reach", summary="Active holders who used their card at least once in the period")
-async def reach(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                programme_id: ProgrammeQuery = None, by: HolderDimension = HolderDimension.programme) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("reach", await figures.reach(conn, scope, by), scope, decorate=with_share)
+async def reach(request: Request, scope: ProgrammeScope, by: HolderDimension = HolderDimension.programme) -> Answer:
+    return await answered(request, "reach", scope, figures.reach, by, decorate=with_share)
 
 
 @router.get("/figures/uses", summary="Visits and tickets (holder, children, escort) in the period")
@@ -93,81 +101,58 @@ async def uses(principal: Reader, request: Request, period: ChosenPeriod, region
                programme_id: ProgrammeQuery = None, municipality: MunicipalityQuery = None,
                by: UseDimension = UseDimension.category) -> Answer:
     scope = Scope(period, readable_region(principal, region), programme_id, municipality)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("uses", await figures.uses(conn, scope, by), scope)
+    return await answered(request, "uses", scope, figures.uses, by)
 
 
 @router.get("/figures/cross-region-uses", summary="Uses of a card of one region at a venue of another")
-async def cross_region_uses(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                            programme_id: ProgrammeQuery = None) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("cross_region_uses", await figures.cross_region_uses(conn, scope), scope)
+async def cross_region_uses(request: Request, scope: ProgrammeScope) -> Answer:
+    return await answered(request, "cross_region_uses", scope, figures.cross_region_uses)
 
 
 @router.get("/figures/quota", summary="Places offered versus tickets taken, per offer or category")
 async def quota(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
                 municipality: MunicipalityQuery = None, by: QuotaBy = QuotaBy.category) -> Answer:
     scope = Scope(period, readable_region(principal, region), None, municipality)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("quota", await figures.quota(conn, scope, by), scope)
+    return await answered(request, "quota", scope, figures.quota, by)
 
 
 @router.get("/figures/rewards", summary="Rewards earned in the period")
-async def rewards(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                  programme_id: ProgrammeQuery = None, by: RewardsBy = RewardsBy.programme) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("rewards", await figures.rewards(conn, scope, by), scope)
+async def rewards(request: Request, scope: ProgrammeScope, by: RewardsBy = RewardsBy.programme) -> Answer:
+    return await answered(request, "rewards", scope, figures.rewards, by)
 
 
 @router.get("/figures/cross-tabulation",
             summary="Uses or users by one or two background dimensions against offer category or venue kind")
 async def cross_tabulation(
-    principal: Reader, request: Request, period: ChosenPeriod,
+    request: Request, scope: ProgrammeScope,
     rows: Annotated[list[Background], Query(description="One or two background dimensions")],
     columns: OfferSide = OfferSide.category, measure: CrossTabMeasure = CrossTabMeasure.uses,
-    region: RegionQuery = None, programme_id: ProgrammeQuery = None,
 ) -> Answer:
     if not 1 <= len(rows) <= 2 or len(set(rows)) != len(rows):
         raise Rejected("invalid_rows", "give one or two different background dimensions as rows, "
                                        "e.g. rows=age_band&rows=gender")
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        table = await figures.cross_tabulation(conn, scope, rows, columns, measure)
-    return answer(f"cross_tabulation_{measure}", table, scope)
+    return await answered(request, f"cross_tabulation_{measure}", scope, figures.cross_tabulation, rows, columns,
+                          measure)
 
 
 @router.get("/figures/uses-per-card", summary="Active holders by how many uses their card had in the period")
-async def uses_per_card(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                        programme_id: ProgrammeQuery = None) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("uses_per_card", await coordinator.uses_per_card(conn, scope), scope)
+async def uses_per_card(request: Request, scope: ProgrammeScope) -> Answer:
+    return await answered(request, "uses_per_card", scope, coordinator.uses_per_card)
 
 
 @router.get("/figures/first-use", summary="Holders issued a card in the period by days from issue to first use")
-async def first_use(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                    programme_id: ProgrammeQuery = None) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("first_use", await coordinator.first_use(conn, scope), scope)
+async def first_use(request: Request, scope: ProgrammeScope) -> Answer:
+    return await answered(request, "first_use", scope, coordinator.first_use)
 
 
 @router.get("/figures/children", summary="Children under 16 the cards reach, and their tickets in the period")
-async def children(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                   programme_id: ProgrammeQuery = None, by: HolderDimension = HolderDimension.programme) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("children", await coordinator.children(conn, scope, by), scope)
+async def children(request: Request, scope: ProgrammeScope, by: HolderDimension = HolderDimension.programme) -> Answer:
+    return await answered(request, "children", scope, coordinator.children, by)
 
 
 @router.get("/figures/users", summary="Holders who used their card in the period, by where they used it")
-async def users(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                programme_id: ProgrammeQuery = None, by: UsersBy = UsersBy.municipality) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        return answer("users", await coordinator.users(conn, scope, by), scope)
+async def users(request: Request, scope: ProgrammeScope, by: UsersBy = UsersBy.municipality) -> Answer:
+    return await answered(request, "users", scope, coordinator.users, by)
 
 
 @router.get("/reports/yearly.csv", summary="The yearly report as CSV, column headers in Finnish and English",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from uuid import uuid4
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
@@ -26,6 +27,9 @@ from leisure_contracts.events import (
     VisitRecorded,
 )
 from leisure_infra.service_testing import eventually, running_app, settings_for_test
+from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations
+from stats.adapters.projection import TABLES
+from stats.adapters.rebuild import MIGRATIONS
 from stats.domain.perturbation import possible
 from stats.main import create_app
 from stats.settings import StatsSettings
@@ -142,6 +146,22 @@ async def stats_service(database_factory, kafka_broker):
     app = create_app(settings)
     async with running_app(app) as client:
         yield app, client
+
+
+@pytest.fixture(scope="module")
+async def projection_database(database_factory):
+    """A database with the stats migrations, for tests that apply events to the projection directly."""
+    pool = await asyncpg.create_pool(database_factory("lp_stats_projection"), min_size=1, max_size=2)
+    await apply_migrations(pool, "runtime", RUNTIME_MIGRATIONS)
+    await apply_migrations(pool, "stats", MIGRATIONS)
+    yield pool
+    await pool.close()
+
+
+async def empty_projection(conn) -> None:
+    for table in TABLES:
+        await conn.execute(f"TRUNCATE {table}")
+    await conn.execute("DELETE FROM processed_events")
 
 
 @pytest.fixture

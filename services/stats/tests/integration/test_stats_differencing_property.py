@@ -11,19 +11,15 @@ difference fits both published numbers."""
 
 import random
 from datetime import date, timedelta
-from pathlib import Path
 from uuid import uuid4
 
-import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leisure_contracts.envelope import CloudEventAttributes
-from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations
-from stats.adapters import projection as projection_module
 from stats.adapters.answers import answer, with_share
-from stats.adapters.projection import TABLES, create_projection
+from stats.adapters.projection import create_projection
 from stats.application import figures
 from stats.application.figures import Scope
 from stats.domain.dimensions import Background, CrossTabMeasure, HolderDimension, OfferSide, UseDimension
@@ -32,20 +28,12 @@ from stats.domain.perturbation import SMALLEST_SHOWN, possible
 from stats.domain.tables import TOTALS
 from stats.settings import StatsSettings
 
+from .conftest import empty_projection
+
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(projection_module.__file__).parent / "migrations"
 SETTINGS = StatsSettings(service_name="stats", projection_name="stats-differencing")
 PERIODS = [Period.of_year(2016), *(Period.choose(year=2016, quarter=q) for q in range(1, 5)),
            *(Period.choose(year=2016, month=m) for m in range(1, 13))]
-
-
-@pytest.fixture(scope="module")
-async def projection_database(database_factory):
-    pool = await asyncpg.create_pool(database_factory("lp_stats_diff"), min_size=1, max_size=2)
-    await apply_migrations(pool, "runtime", RUNTIME_MIGRATIONS)
-    await apply_migrations(pool, "stats", MIGRATIONS)
-    yield pool
-    await pool.close()
 
 
 def history(world, seed: int, cards: int, visits: int) -> list:
@@ -101,9 +89,7 @@ def could_have_been(value: int) -> set[int]:
 async def test_no_small_count_is_recovered_by_differencing_two_answers(projection_database, world, seed, cards,
                                                                        visits):
     async with projection_database.acquire() as conn:
-        for table in TABLES:
-            await conn.execute(f"TRUNCATE {table}")
-        await conn.execute("DELETE FROM processed_events")
+        await empty_projection(conn)
         async with conn.transaction():
             await create_projection(SETTINGS).apply_batch(conn, history(world, seed, cards, visits))
         cells = await published_cells(conn, world)

@@ -5,16 +5,13 @@ answer, perturbation included, is the same asked again and after the rebuild."""
 
 import random
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from uuid import uuid4
 
-import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leisure_contracts.envelope import CloudEventAttributes
-from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations
 from stats.adapters import rebuild
 from stats.adapters.answers import answer
 from stats.adapters.projection import TABLES, create_projection
@@ -24,21 +21,13 @@ from stats.domain.dimensions import Background, CrossTabMeasure, HolderDimension
 from stats.domain.period import Period
 from stats.settings import StatsSettings
 
+from .conftest import empty_projection
+
 pytestmark = pytest.mark.integration
 LIVE = "stats-projection"
 SETTINGS = StatsSettings(service_name="stats", holder_hash_key="property-test-holder-hash-key-0123456789",
                          record_key_secret="property-test-record-key-secret-0123456789",
                          consumer_batch_size=500, projection_name=LIVE)
-MIGRATIONS = Path(rebuild.__file__).parent / "migrations"
-
-
-@pytest.fixture(scope="module")
-async def projection_database(database_factory):
-    pool = await asyncpg.create_pool(database_factory("lp_stats_prop"), min_size=1, max_size=2)
-    await apply_migrations(pool, "runtime", RUNTIME_MIGRATIONS)
-    await apply_migrations(pool, "stats", MIGRATIONS)
-    yield pool
-    await pool.close()
 
 
 def make_history(world, seed: int, size: int) -> list:
@@ -139,9 +128,7 @@ async def test_rebuild_equals_incremental_whatever_is_redelivered(projection_dat
     rng = random.Random(seed)
     history = make_history(world, seed, size)
     async with projection_database.acquire() as conn:
-        for table in TABLES:
-            await conn.execute(f"TRUNCATE {table}")
-        await conn.execute("DELETE FROM processed_events")
+        await empty_projection(conn)
 
         live = create_projection(SETTINGS)
         delivered = []
