@@ -14,7 +14,8 @@ from stats.settings import StatsSettings
 NATIONAL = bearer(Role.stats_reader, "reader-national", national=True)
 ROUTES = ["/v1/figures/holders", "/v1/figures/reach", "/v1/figures/uses", "/v1/figures/cross-region-uses",
           "/v1/figures/quota", "/v1/figures/rewards", "/v1/figures/uses-per-card", "/v1/figures/first-use",
-          "/v1/figures/children", "/v1/figures/users", "/v1/reports/yearly.csv"]
+          "/v1/figures/children", "/v1/figures/users", "/v1/figures/cross-tabulation?rows=gender",
+          "/v1/reports/yearly.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +37,13 @@ async def client():
 ])
 async def test_bad_text_and_dates_are_a_422_that_says_what_is_wrong(client, route, query, words):
     year = "" if query.startswith("year") else "year=2026&"
-    response = await client.get(f"{route}?{year}{query}", headers=NATIONAL)
+    response = await client.get(f"{route}{'&' if '?' in route else '?'}{year}{query}", headers=NATIONAL)
     assert response.status_code == 422, response.text
     assert words in response.text
 
 
 @pytest.mark.parametrize("query", ["programme_id=culture%00card", "municipality=Espoo%00",
-                                   "from=2026-01-01%00&to=2026-02-01", "by=%00", "quarter=%00"])
+                                   "from=2026-01-01%00&to=2026-02-01", "by=%00", "quarter=%00", "month=%00"])
 async def test_nul_anywhere_in_a_figures_query_is_a_422(client, query):
     response = await client.get(f"/v1/figures/uses?year=2026&{query}", headers=NATIONAL)
     assert response.status_code == 422, response.text
