@@ -67,8 +67,9 @@ async def uses_per_card(conn: asyncpg.Connection, scope: Scope) -> Table:
 async def first_use(conn: asyncpg.Connection, scope: Scope) -> Table:
     """Holders issued a card in the period by days from the card's first day to its first use
     (whenever it came), or not used yet."""
+    band = _band_case("greatest(first_use - s.valid_from, 0)", DAYS_TO_FIRST_USE_BANDS, NOT_USED)
     records = await conn.fetch(HOLDERS_IN_SCOPE + f"""
-        SELECT {_band_case("first_use - s.valid_from", DAYS_TO_FIRST_USE_BANDS, NOT_USED)} AS k0, {counted("holders")}
+        SELECT {band} AS k0, {counted("holders")}
         FROM (SELECT s.record_key, s.valid_from,
                      (SELECT min(v.occurred_on) FROM visits v WHERE v.holder = s.holder
                       AND NOT EXISTS (SELECT 1 FROM cancelled_visits c WHERE c.visit = v.visit)) AS first_use

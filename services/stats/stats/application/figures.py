@@ -33,6 +33,7 @@ class Scope:
 
 
 # $1 region, $2 programme, $3 first day, $4 last day.
+ACTIVE = "s.valid_from <= $4 AND s.valid_to >= $3 AND (s.revoked_on IS NULL OR s.revoked_on >= $3)"
 HOLDERS_IN_SCOPE = f"""
 WITH scoped AS (
     SELECT h.*, greatest(h.valid_until, r.valid_until) AS valid_to, v.revoked_on
@@ -47,8 +48,7 @@ WITH scoped AS (
            CASE WHEN count(*) >= {SMALLEST_SHOWN} THEN postal_code ELSE '{OTHER_POSTAL_CODES}' END AS postal_area
     FROM scoped GROUP BY postal_code
 ), active AS (
-    SELECT s.*, p.postal_area FROM scoped s JOIN postal p USING (postal_code)
-    WHERE s.valid_from <= $4 AND s.valid_to >= $3 AND (s.revoked_on IS NULL OR s.revoked_on >= $3)
+    SELECT s.*, p.postal_area FROM scoped s JOIN postal p USING (postal_code) WHERE {ACTIVE}
 )
 """
 USES_IN_SCOPE = """
@@ -123,7 +123,7 @@ async def holders(conn: asyncpg.Connection, scope: Scope, by: HolderDimension) -
     records = await conn.fetch(HOLDERS_IN_SCOPE + f"""
         SELECT {key_select(keys)},
             {counted("issued", "s.issued_on >= $3")},
-            {counted("active", "s.valid_from <= $4 AND s.valid_to >= $3 AND (s.revoked_on IS NULL OR s.revoked_on >= $3)")},
+            {counted("active", ACTIVE)},
             {counted("revoked", "s.revoked_on BETWEEN $3 AND $4")},
             {counted("renewed", '''EXISTS (SELECT 1 FROM renewals n WHERE n.holder = s.holder
                                            AND n.renewed_on BETWEEN $3 AND $4)''')}
