@@ -40,9 +40,10 @@ _USERS_KEYS = {
 
 
 def _band_case(value: str, bands, otherwise: str | None = None) -> str:
-    whens = " ".join(
-        f"WHEN {value} >= {least}" + (f" AND {value} <= {most}" if most is not None else "")
-        + f" THEN '{band_name(least, most)}'" for least, most in bands)
+    """SQL naming the band `value` falls in; bands ascend and touch, so each needs only its top
+    (and a value below the first band, such as a visit before the card's first day, falls in it)."""
+    whens = " ".join(f"WHEN {value} <= {most} THEN '{band_name(least, most)}'" if most is not None
+                     else f"WHEN {value} >= {least} THEN '{band_name(least, most)}'" for least, most in bands)
     return f"CASE {whens} ELSE '{otherwise}' END" if otherwise else f"CASE {whens} END"
 
 
@@ -67,7 +68,7 @@ async def uses_per_card(conn: asyncpg.Connection, scope: Scope) -> Table:
 async def first_use(conn: asyncpg.Connection, scope: Scope) -> Table:
     """Holders issued a card in the period by days from the card's first day to its first use
     (whenever it came), or not used yet."""
-    band = _band_case("greatest(first_use - s.valid_from, 0)", DAYS_TO_FIRST_USE_BANDS, NOT_USED)
+    band = _band_case("first_use - s.valid_from", DAYS_TO_FIRST_USE_BANDS, NOT_USED)
     records = await conn.fetch(HOLDERS_IN_SCOPE + f"""
         SELECT {band} AS k0, {counted("holders")}
         FROM (SELECT s.record_key, s.valid_from,
