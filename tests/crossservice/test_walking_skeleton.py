@@ -70,9 +70,10 @@ async def test_an_issued_card_reaches_the_topic_and_the_stats(platform, read_top
             assert response.status_code == 200, response.text
             return {(row["region"], row["programme_id"]): row["issued"] for row in response.json()}
 
-        # One holder is counted, and shown only as a suppressed cell: 1 is below the threshold.
+        # One holder is counted, and never shown as 1: the perturbation table makes it 0 or 5.
         counted = await eventually(holders)
-        assert counted == {("uusimaa", "skeleton-card"): {"value": None, "suppressed": True}}
+        assert set(counted) == {("uusimaa", "skeleton-card")}
+        assert counted[("uusimaa", "skeleton-card")]["value"] in (0, 5)
 
         for _ in range(4):
             issued = await client.post(f"{issuance}/v1/cards", headers=bearer(DISTRIBUTOR), json={
@@ -81,7 +82,7 @@ async def test_an_issued_card_reaches_the_topic_and_the_stats(platform, read_top
             assert issued.status_code == 201, issued.text
 
         async def five_holders():
-            return (await holders())[("uusimaa", "skeleton-card")] == {"value": 5, "suppressed": False}
+            return (await holders())[("uusimaa", "skeleton-card")] == {"value": 5}  # 5 is always shown as 5
 
         await eventually(five_holders)
 

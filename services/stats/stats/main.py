@@ -17,8 +17,7 @@ from stats.settings import StatsSettings
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = StatsSettings.from_settings(settings) if settings else StatsSettings.for_service("stats")
     metrics = RuntimeMetrics(settings.service_name)
-    projection = create_projection(settings.holder_hash_key.get_secret_value(), settings.consumer_batch_size,
-                                   settings.projection_name)
+    projection = create_projection(settings)
     freshness = Freshness(projection)
     Gauge(f"{PREFIX}_stats_projection_behind_seconds",
           "Seconds the statistics lag behind the newest event on their topics (0: caught up)",
@@ -30,8 +29,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app = create_service_app(ServiceDefinition(
         settings=settings,
         title="Leisure Pass — statistics",
-        description="Anonymised figures on holders and uses; cells below the threshold are suppressed, "
-                    "and so are cells that would let them be recovered from totals.",
+        description="Anonymised figures on holders and uses by year, quarter or month; every count is "
+                    "perturbed by the cell-key method, so no count from 1 to 4 is shown and differencing "
+                    "two answers gives noise, not a person.",
         migrations=Path(__file__).parent / "adapters" / "migrations",
         routers=[router],
         consumers=[projection],

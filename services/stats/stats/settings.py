@@ -1,9 +1,8 @@
 """The stats service's configuration: the runtime's settings and what only statistics need."""
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from leisure_runtime.settings import ServiceSettings
-from stats.domain.suppression import DEFAULT_THRESHOLD
 
 
 class StatsSettings(ServiceSettings):
@@ -11,8 +10,11 @@ class StatsSettings(ServiceSettings):
         default=SecretStr("local-stats-holder-hash-key-change-me"), min_length=32,
         description="HMAC-SHA256 key that turns card numbers into pseudonyms; changing it needs a rebuild",
     )
-    suppression_threshold: int = Field(
-        default=DEFAULT_THRESHOLD, description="Counts below this are never shown; can only be raised")
+    record_key_secret: SecretStr = Field(
+        default=SecretStr("local-stats-record-key-secret-change-me"), min_length=32,
+        description="HMAC-SHA256 key of the records' keys that perturb every published count; "
+                    "changing it needs a rebuild, and moves every figure",
+    )
     ready_max_behind_seconds: float = Field(
         default=300.0, gt=0, description="/ready fails when the projection is further behind the newest event")
     projection_name: str = Field(
@@ -20,17 +22,11 @@ class StatsSettings(ServiceSettings):
         description="The projection's consumer group, and the name its applied events are recorded under")
     consumer_batch_size: int = Field(default=2000, ge=1, le=10_000, description="Events applied per transaction")
 
-    @field_validator("suppression_threshold")
-    @classmethod
-    def _not_below_default(cls, threshold: int) -> int:
-        if threshold < DEFAULT_THRESHOLD:
-            raise ValueError(f"the suppression threshold can only be raised: {threshold} is below "
-                             f"{DEFAULT_THRESHOLD}, and smaller cells could single out a holder")
-        return threshold
-
     def public_secrets(self) -> list[str]:
-        public = self.holder_hash_key == type(self).model_fields["holder_hash_key"].default
-        return super().public_secrets() + (["HOLDER_HASH_KEY"] if public else [])
+        defaults = type(self).model_fields
+        public = [name.upper() for name in ("holder_hash_key", "record_key_secret")
+                  if getattr(self, name) == defaults[name].default]
+        return super().public_secrets() + public
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, **overrides) -> "StatsSettings":

@@ -1,12 +1,16 @@
-"""Figures as JSON answers: suppression applied, suppressed cells shown as such."""
+"""Figures as JSON answers: every count perturbed by its cell key (stats.domain.perturbation)."""
 
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from stats.application.figures import Scope
-from stats.domain.suppression import Cell, protect
-from stats.domain.tables import TOTALS, Position, RowKey, Table
+from stats.domain.perturbation import LARGEST_CHANGE, SMALLEST_SHOWN, perturbed
+from stats.domain.tables import TOTALS, RowKey, Table
+
+
+class Cell(BaseModel):
+    value: int | float | None
 
 
 class PeriodOut(BaseModel):
@@ -21,54 +25,46 @@ class Row(BaseModel):
     cells: dict[str, Cell]
 
 
+class Protection(BaseModel):
+    method: str = "cell-key"
+    smallest_shown: int = Field(default=SMALLEST_SHOWN, description="No count from 1 to this less one is shown")
+    largest_change: int = Field(default=LARGEST_CHANGE, description="A count of smallest_shown or more moves "
+                                                                    "at most this much")
+
+
 class Answer(BaseModel):
     figure: str
     period: PeriodOut
     region: str | None = Field(description="None: the whole country")
     programme_id: str | None
     municipality: str | None = None
-    threshold: int = Field(description="Counts below this are suppressed, and so are cells that would reveal them")
+    protection: Protection = Protection()
     dimensions: list[str]
     columns: list[str]
     rows: list[Row]
     total: dict[str, Cell] | None
 
 
-class ProtectedTable:
-    """A table with the positions suppression hides."""
-
-    def __init__(self, table: Table, threshold: int) -> None:
-        self.table = table
-        self.hidden = protect(table, threshold)
-
-    def cell(self, position: Position) -> Cell:
-        if position in self.table.figures:
-            return Cell(value=self.table.figures[position], suppressed=False)
-        if position in self.hidden:
-            return Cell(value=None, suppressed=True)
-        return Cell(value=self.table.counts[position], suppressed=False)
-
-    def cells(self, row: RowKey) -> dict[str, Cell]:
-        columns = [*self.table.columns, *(c for r, c in self.table.figures if r == row and c not in self.table.columns)]
-        return {column: self.cell((row, column)) for column in columns}
+def cells(table: Table, row: RowKey) -> dict[str, Cell]:
+    published = {column: Cell(value=perturbed(table.tallies[(row, column)])) for column in table.columns
+                 if (row, column) in table.tallies}
+    return published | {column: Cell(value=value) for (r, column), value in table.figures.items() if r == row}
 
 
-def with_share(cells: dict[str, Cell]) -> dict[str, Cell]:
-    """Reach: users as a share of holders, only where both are shown (else the share would reveal)."""
-    users, holders = cells["users"], cells["holders"]
-    if users.suppressed or holders.suppressed or not holders.value:
-        return cells | {"share": Cell(value=None, suppressed=True)}
-    return cells | {"share": Cell(value=round(users.value / holders.value, 4), suppressed=False)}
+def with_share(published: dict[str, Cell]) -> dict[str, Cell]:
+    """Reach: users as a share of holders, both as published (so the share gives nothing more away);
+    at most 1, which perturbation alone could overstep."""
+    users, holders = published["users"].value, published["holders"].value
+    return published | {"share": Cell(value=round(min(1.0, users / holders), 4) if holders else None)}
 
 
-def answer(figure: str, table: Table, scope: Scope, threshold: int, decorate=None) -> Answer:
-    protected = ProtectedTable(table, threshold)
-    decorate = decorate or (lambda cells: cells)
-    rows = [Row(key=dict(zip(table.dimensions, key)), cells=decorate(protected.cells(key))) for key in table.rows]
-    total = decorate(protected.cells(TOTALS)) if table.has_totals else None
+def answer(figure: str, table: Table, scope: Scope, decorate=None) -> Answer:
+    decorate = decorate or (lambda published: published)
+    rows = [Row(key=dict(zip(table.dimensions, key)), cells=decorate(cells(table, key))) for key in table.rows]
+    total = decorate(cells(table, TOTALS)) if table.has_totals else None
     columns = list(next(iter(rows)).cells) if rows else list(table.columns)
     return Answer(
         figure=figure, period=PeriodOut(start=scope.period.start, end=scope.period.end), region=scope.region,
-        programme_id=scope.programme_id, municipality=scope.municipality, threshold=threshold,
+        programme_id=scope.programme_id, municipality=scope.municipality,
         dimensions=list(table.dimensions), columns=columns, rows=rows, total=total,
     )

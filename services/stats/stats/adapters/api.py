@@ -1,7 +1,6 @@
 """The stats API: anonymised figures for coordinators and statistics readers, scoped to their region
-(a national token sees every region). Every answer is suppressed: see stats.domain.suppression."""
+(a national token sees every region). Every count is perturbed: see stats.domain.perturbation."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,9 +9,10 @@ from pydantic import BaseModel
 
 from leisure_runtime.auth import Principal, Role, require
 from leisure_runtime.errors import Rejected
-from stats.adapters.answers import Answer, answer, with_share
+from stats.adapters.answers import Answer, Cell, answer, with_share
+from stats.adapters.query_text import ProgrammeQuery, TextQuery, attachment, no_store
 from stats.adapters.report import yearly_report_csv
-from stats.application import figures
+from stats.application import coordinator, figures
 from stats.application.figures import Scope
 from stats.domain.dimensions import (
     Background,
@@ -22,11 +22,12 @@ from stats.domain.dimensions import (
     QuotaBy,
     RewardsBy,
     UseDimension,
+    UsersBy,
 )
+from stats.domain.perturbation import perturbed
 from stats.domain.period import Period
-from stats.domain.suppression import Cell, shown
 
-router = APIRouter(prefix="/v1", tags=["statistics"])
+router = APIRouter(prefix="/v1", tags=["statistics"], dependencies=[Depends(no_store)])
 Reader = Annotated[Principal, Depends(require(Role.stats_reader, Role.coordinator))]
 
 
@@ -34,16 +35,16 @@ def chosen_period(
     year: Annotated[int | None, Query(ge=2000, le=2100, description="Calendar year")] = None,
     quarter: Annotated[int | None, Query(ge=1, le=4, description="Quarter of the year")] = None,
     month: Annotated[int | None, Query(ge=1, le=12, description="Month of the year")] = None,
-    start: Annotated[date | None, Query(alias="from", description="First day of a date range")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day of a date range")] = None,
+    start: Annotated[str | None, Query(alias="from", include_in_schema=False)] = None,
+    end: Annotated[str | None, Query(alias="to", include_in_schema=False)] = None,
 ) -> Period:
-    return Period.choose(year=year, quarter=quarter, month=month, start=start, end=end)
+    # `from` and `to` are read only to refuse them with a message that says what to give instead.
+    return Period.choose(year=year, quarter=quarter, month=month, day_range=start is not None or end is not None)
 
 
 ChosenPeriod = Annotated[Period, Depends(chosen_period)]
-RegionQuery = Annotated[str | None, Query(description="Default: the token's region; national tokens: all")]
-ProgrammeQuery = Annotated[str | None, Query(description="A programme id; default: all")]
-MunicipalityQuery = Annotated[str | None, Query(description="The venue's municipality; default: all")]
+RegionQuery = Annotated[TextQuery, Query(description="Default: the token's region; national tokens: all")]
+MunicipalityQuery = Annotated[TextQuery, Query(description="The venue's municipality; default: all")]
 
 
 def readable_region(principal: Principal, region: str | None) -> str | None:
@@ -55,8 +56,18 @@ def readable_region(principal: Principal, region: str | None) -> str | None:
     return principal.region
 
 
-def threshold_of(request: Request) -> int:
-    return request.app.state.settings.suppression_threshold
+def programme_scope(principal: Reader, period: ChosenPeriod, region: RegionQuery = None,
+                    programme_id: ProgrammeQuery = None) -> Scope:
+    return Scope(period, readable_region(principal, region), programme_id)
+
+
+ProgrammeScope = Annotated[Scope, Depends(programme_scope)]
+
+
+async def answered(request: Request, figure: str, scope: Scope, count, *breakdown, decorate=None) -> Answer:
+    """The answer of `figure` for `scope`: `count(conn, scope, *breakdown)` gives its table of tallies."""
+    async with request.app.state.pool.acquire() as conn:
+        return answer(figure, await count(conn, scope, *breakdown), scope, decorate=decorate)
 
 
 class HoldersRow(BaseModel):
@@ -65,35 +76,24 @@ class HoldersRow(BaseModel):
     issued: Cell
 
 
-@router.get("/holders", summary="Cards issued ever, by region and programme; small counts suppressed")
+@router.get("/holders", summary="Cards issued ever, by region and programme; every count perturbed")
 async def holders_issued(principal: Reader, request: Request) -> list[HoldersRow]:
     rows = await request.app.state.pool.fetch(
-        "SELECT home_region, programme_id, count(*) AS issued FROM holders "
+        "SELECT home_region, programme_id, count(*) AS issued, sum(record_key) AS issued_key FROM holders "
         "WHERE ($1::text IS NULL OR home_region = $1) GROUP BY 1, 2 ORDER BY 1, 2",
         readable_region(principal, None))
-    threshold = threshold_of(request)
-    return [HoldersRow(region=r["home_region"], programme_id=r["programme_id"], issued=shown(r["issued"], threshold))
-            for r in rows]
+    return [HoldersRow(region=r["home_region"], programme_id=r["programme_id"],
+                       issued=Cell(value=perturbed(figures.tally(r, "issued")))) for r in rows]
 
 
 @router.get("/figures/holders", summary="Holders issued, active, revoked and renewed in the period")
-async def holders(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                  programme_id: ProgrammeQuery = None, by: HolderDimension = HolderDimension.programme) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    threshold = threshold_of(request)
-    async with request.app.state.pool.acquire() as conn:
-        table = await figures.holders(conn, scope, by, threshold)
-    return answer("holders", table, scope, threshold)
+async def holders(request: Request, scope: ProgrammeScope, by: HolderDimension = HolderDimension.programme) -> Answer:
+    return await answered(request, "holders", scope, figures.holders, by)
 
 
 @router.get("/figures/reach", summary="Active holders who used their card at least once in the period")
-async def reach(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                programme_id: ProgrammeQuery = None, by: HolderDimension = HolderDimension.programme) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    threshold = threshold_of(request)
-    async with request.app.state.pool.acquire() as conn:
-        table = await figures.reach(conn, scope, by, threshold)
-    return answer("reach", table, scope, threshold, decorate=with_share)
+async def reach(request: Request, scope: ProgrammeScope, by: HolderDimension = HolderDimension.programme) -> Answer:
+    return await answered(request, "reach", scope, figures.reach, by, decorate=with_share)
 
 
 @router.get("/figures/uses", summary="Visits and tickets (holder, children, escort) in the period")
@@ -101,54 +101,58 @@ async def uses(principal: Reader, request: Request, period: ChosenPeriod, region
                programme_id: ProgrammeQuery = None, municipality: MunicipalityQuery = None,
                by: UseDimension = UseDimension.category) -> Answer:
     scope = Scope(period, readable_region(principal, region), programme_id, municipality)
-    async with request.app.state.pool.acquire() as conn:
-        table = await figures.uses(conn, scope, by)
-    return answer("uses", table, scope, threshold_of(request))
+    return await answered(request, "uses", scope, figures.uses, by)
 
 
 @router.get("/figures/cross-region-uses", summary="Uses of a card of one region at a venue of another")
-async def cross_region_uses(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                            programme_id: ProgrammeQuery = None) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        table = await figures.cross_region_uses(conn, scope)
-    return answer("cross_region_uses", table, scope, threshold_of(request))
+async def cross_region_uses(request: Request, scope: ProgrammeScope) -> Answer:
+    return await answered(request, "cross_region_uses", scope, figures.cross_region_uses)
 
 
 @router.get("/figures/quota", summary="Places offered versus tickets taken, per offer or category")
 async def quota(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
                 municipality: MunicipalityQuery = None, by: QuotaBy = QuotaBy.category) -> Answer:
     scope = Scope(period, readable_region(principal, region), None, municipality)
-    async with request.app.state.pool.acquire() as conn:
-        table = await figures.quota(conn, scope, by)
-    return answer("quota", table, scope, threshold_of(request))
+    return await answered(request, "quota", scope, figures.quota, by)
 
 
 @router.get("/figures/rewards", summary="Rewards earned in the period")
-async def rewards(principal: Reader, request: Request, period: ChosenPeriod, region: RegionQuery = None,
-                  programme_id: ProgrammeQuery = None, by: RewardsBy = RewardsBy.programme) -> Answer:
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    async with request.app.state.pool.acquire() as conn:
-        table = await figures.rewards(conn, scope, by)
-    return answer("rewards", table, scope, threshold_of(request))
+async def rewards(request: Request, scope: ProgrammeScope, by: RewardsBy = RewardsBy.programme) -> Answer:
+    return await answered(request, "rewards", scope, figures.rewards, by)
 
 
 @router.get("/figures/cross-tabulation",
             summary="Uses or users by one or two background dimensions against offer category or venue kind")
 async def cross_tabulation(
-    principal: Reader, request: Request, period: ChosenPeriod,
+    request: Request, scope: ProgrammeScope,
     rows: Annotated[list[Background], Query(description="One or two background dimensions")],
     columns: OfferSide = OfferSide.category, measure: CrossTabMeasure = CrossTabMeasure.uses,
-    region: RegionQuery = None, programme_id: ProgrammeQuery = None,
 ) -> Answer:
     if not 1 <= len(rows) <= 2 or len(set(rows)) != len(rows):
         raise Rejected("invalid_rows", "give one or two different background dimensions as rows, "
                                        "e.g. rows=age_band&rows=gender")
-    scope = Scope(period, readable_region(principal, region), programme_id)
-    threshold = threshold_of(request)
-    async with request.app.state.pool.acquire() as conn:
-        table = await figures.cross_tabulation(conn, scope, rows, columns, measure, threshold)
-    return answer(f"cross_tabulation_{measure}", table, scope, threshold)
+    return await answered(request, f"cross_tabulation_{measure}", scope, figures.cross_tabulation, rows, columns,
+                          measure)
+
+
+@router.get("/figures/uses-per-card", summary="Active holders by how many uses their card had in the period")
+async def uses_per_card(request: Request, scope: ProgrammeScope) -> Answer:
+    return await answered(request, "uses_per_card", scope, coordinator.uses_per_card)
+
+
+@router.get("/figures/first-use", summary="Holders issued a card in the period by days from issue to first use")
+async def first_use(request: Request, scope: ProgrammeScope) -> Answer:
+    return await answered(request, "first_use", scope, coordinator.first_use)
+
+
+@router.get("/figures/children", summary="Children under 16 the cards reach, and their tickets in the period")
+async def children(request: Request, scope: ProgrammeScope, by: HolderDimension = HolderDimension.programme) -> Answer:
+    return await answered(request, "children", scope, coordinator.children, by)
+
+
+@router.get("/figures/users", summary="Holders who used their card in the period, by where they used it")
+async def users(request: Request, scope: ProgrammeScope, by: UsersBy = UsersBy.municipality) -> Answer:
+    return await answered(request, "users", scope, coordinator.users, by)
 
 
 @router.get("/reports/yearly.csv", summary="The yearly report as CSV, column headers in Finnish and English",
@@ -157,7 +161,7 @@ async def yearly_report(principal: Reader, request: Request,
                         year: Annotated[int, Query(ge=2000, le=2100)], region: RegionQuery = None) -> Response:
     region = readable_region(principal, region)
     async with request.app.state.pool.acquire() as conn:
-        body = await yearly_report_csv(conn, year, region, threshold_of(request))
-    filename = f"leisure-pass-{region or 'national'}-{year}.csv"
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        body = await yearly_report_csv(conn, year, region)
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": attachment(f"leisure-pass-{region or 'national'}-{year}.csv"),
+        "Cache-Control": "no-store"})

@@ -22,7 +22,8 @@ from leisure_contracts.events import (
 )
 from leisure_contracts.topics import Topic
 from leisure_runtime.consumer import Applied, BatchedIdempotentConsumer
-from stats.domain.pseudonyms import Pseudonyms
+from stats.domain.pseudonyms import Pseudonyms, RecordKeys
+from stats.settings import StatsSettings
 
 TOPICS = [Topic.CARDS.value, Topic.VENUES.value, Topic.OFFERS.value, Topic.VISITS.value]
 TABLES = ("holders", "renewals", "revocations", "venues", "offers", "offer_withdrawals", "visits",
@@ -40,8 +41,9 @@ async def hold_off_switch_over(conn: asyncpg.Connection) -> None:
 
 
 class Projection:
-    def __init__(self, pseudonyms: Pseudonyms) -> None:
+    def __init__(self, pseudonyms: Pseudonyms, record_keys: RecordKeys) -> None:
         self.pseudonyms = pseudonyms
+        self.record_keys = record_keys
 
     def handlers(self) -> dict:
         return {
@@ -56,16 +58,18 @@ class Projection:
     async def cards_issued(self, conn: asyncpg.Connection, events: Applied) -> None:
         # Issued on the day the card was handed over (valid_from), not the day it was entered: a card
         # issued on paper may be entered up to 30 days later.
+        holders = [(self.pseudonyms.holder(e.card_number), e) for _, e in events]
         await conn.executemany(
             """INSERT INTO holders (holder, card, programme_id, home_region, distributor_kind, age_band, gender,
-                   mother_tongue, life_situation, postal_code, replacement, issued_on, valid_from, valid_until)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                   mother_tongue, life_situation, postal_code, replacement, issued_on, valid_from, valid_until,
+                   record_key, children_under_16)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                ON CONFLICT (holder) DO NOTHING""",
-            [(self.pseudonyms.holder(e.card_number), self.pseudonyms.card(e.card_id), e.programme_id,
-              e.home_region, e.distributor_kind.value, e.background.age_band.value, e.background.gender.value,
-              e.background.mother_tongue.value, e.background.life_situation.value, e.background.postal_code,
-              e.replaces_card_id is not None, e.valid_from, e.valid_from, e.valid_until)
-             for _, e in events],
+            [(holder, self.pseudonyms.card(e.card_id), e.programme_id, e.home_region, e.distributor_kind.value,
+              e.background.age_band.value, e.background.gender.value, e.background.mother_tongue.value,
+              e.background.life_situation.value, e.background.postal_code, e.replaces_card_id is not None,
+              e.valid_from, e.valid_from, e.valid_until, self.record_keys.of(holder), e.background.children_under_16)
+             for holder, e in holders],
         )
 
     async def cards_renewed(self, conn: asyncpg.Connection, events: Applied) -> None:
@@ -143,13 +147,14 @@ class Projection:
 
     async def visits_recorded(self, conn: asyncpg.Connection, events: Applied) -> None:
         # The bulk of all events, so one statement per batch (003_recorded_visit.sql says why).
+        visits = [(self.pseudonyms.visit(e.visit_id), e) for _, e in events]
         await conn.execute(
             """INSERT INTO visits (visit, holder, programme_id, card_region, offer_id, venue_id, venue_kind, region,
-                   category, children, escorts, occurred_on)
+                   category, children, escorts, occurred_on, record_key)
                SELECT * FROM unnest($1::recorded_visit[]) ON CONFLICT (visit) DO NOTHING""",
-            [(self.pseudonyms.visit(e.visit_id), self.pseudonyms.holder(e.card_number), e.programme_id,
-              e.card_region, e.offer_id, e.venue_id, e.venue_kind.value, e.region, e.category.value, e.children,
-              int(e.escort), day(e.occurred_at)) for _, e in events],
+            [(visit, self.pseudonyms.holder(e.card_number), e.programme_id, e.card_region, e.offer_id, e.venue_id,
+              e.venue_kind.value, e.region, e.category.value, e.children, int(e.escort), day(e.occurred_at),
+              self.record_keys.of(visit)) for visit, e in visits],
         )
 
     async def visits_cancelled(self, conn: asyncpg.Connection, events: Applied) -> None:
@@ -159,10 +164,11 @@ class Projection:
         )
 
     async def rewards_earned(self, conn: asyncpg.Connection, events: Applied) -> None:
+        cards = [(self.pseudonyms.card(e.card_id), e) for _, e in events]
         await conn.executemany(
-            """INSERT INTO rewards (card, programme_id, earned_on, rewards) VALUES ($1, $2, $3, 1)
+            """INSERT INTO rewards (card, programme_id, earned_on, rewards, record_key) VALUES ($1, $2, $3, 1, $4)
                ON CONFLICT (card, programme_id, earned_on) DO UPDATE SET rewards = rewards.rewards + 1""",
-            [(self.pseudonyms.card(e.card_id), e.programme_id, day(e.earned_at)) for _, e in events],
+            [(card, e.programme_id, day(e.earned_at), self.record_keys.of(card)) for card, e in cards],
         )
 
 
@@ -170,7 +176,8 @@ def _name(text) -> str:
     return text.fi or text.sv or text.en
 
 
-def create_projection(hash_key: str, batch_size: int, name: str) -> BatchedIdempotentConsumer:
-    projection = Projection(Pseudonyms(hash_key))
-    return BatchedIdempotentConsumer(name, TOPICS, projection.handlers(), max_records=batch_size,
-                                     in_transaction=hold_off_switch_over)
+def create_projection(settings: StatsSettings) -> BatchedIdempotentConsumer:
+    projection = Projection(Pseudonyms(settings.holder_hash_key.get_secret_value()),
+                            RecordKeys(settings.record_key_secret.get_secret_value()))
+    return BatchedIdempotentConsumer(settings.projection_name, TOPICS, projection.handlers(),
+                                     max_records=settings.consumer_batch_size, in_transaction=hold_off_switch_over)

@@ -72,8 +72,7 @@ async def rebuild(settings: StatsSettings) -> RebuildSummary:
         summary, filled_to = await _fill(settings, await reader.partitions())
         await build_deferred_indexes(conn, deferred_indexes)
         await reader.start(from_offsets=filled_to)
-        projection = create_projection(settings.holder_hash_key.get_secret_value(), settings.consumer_batch_size,
-                                       live)
+        projection = create_projection(settings)
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", SWITCH_OVER_LOCK)
             before = summary.events_read
@@ -133,8 +132,7 @@ def stop_with_rebuild(rebuild_pid: int) -> None:
 
 async def _fill_share(settings: StatsSettings,
                       partitions: list[TopicPartition]) -> tuple[RebuildSummary, dict[TopicPartition, int]]:
-    projection = create_projection(settings.holder_hash_key.get_secret_value(), settings.consumer_batch_size,
-                                   settings.projection_name)
+    projection = create_projection(settings)
     conn = await asyncpg.connect(settings.database_url)
     reader = TopicReader(settings.kafka_bootstrap_servers, TOPICS)
     try:

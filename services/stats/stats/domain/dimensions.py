@@ -38,6 +38,7 @@ class UseDimension(StrEnum):
     venue_kind = "venue_kind"
     category = "category"
     month = "month"
+    weekday = "weekday"
 
 
 class OfferSide(StrEnum):
@@ -60,6 +61,28 @@ class RewardsBy(StrEnum):
 class CrossTabMeasure(StrEnum):
     uses = "uses"
     users = "users"
+
+
+class UsersBy(StrEnum):
+    """Where holders used their cards: a holder who used several counts in each."""
+
+    municipality = "municipality"
+    region = "region"
+    venue_kind = "venue_kind"
+    category = "category"
+    programme = "programme"
+
+
+USES_PER_CARD_BANDS = ((0, 0), (1, 1), (2, 4), (5, 9), (10, 19), (20, None))
+"""Uses of one card in the period: bands of (least, most), None for no upper end."""
+DAYS_TO_FIRST_USE_BANDS = ((0, 7), (8, 30), (31, 90), (91, 180), (181, None))
+NOT_USED = "not_used"
+
+
+def band_name(least: int, most: int | None) -> str:
+    if most is None:
+        return f"{least}+"
+    return str(least) if least == most else f"{least}-{most}"
 
 
 UNKNOWN = "unknown"

@@ -1,11 +1,15 @@
-"""The period a figure covers: a year, a quarter, a month, or any range of days (both ends in)."""
+"""The period a figure covers: a year, a quarter or a month, nothing finer. Periods that overlap
+only in part (a range grown by a day, January to November beside the year) would give every
+figure a neighbour it differs from by a handful of people; the published grid keeps those
+neighbours few, and perturbation (stats.domain.perturbation) turns what is left into noise."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from leisure_runtime.errors import Rejected
 
-LONGEST = timedelta(days=366 * 10)
+DAY_RANGES_REFUSED = ("figures are published by year, quarter or month only, not for a range of days: "
+                      "give year, year and quarter (1-4), or year and month (1-12)")
 
 
 @dataclass(frozen=True)
@@ -19,21 +23,12 @@ class Period:
 
     @classmethod
     def choose(cls, *, year: int | None = None, quarter: int | None = None, month: int | None = None,
-               start: date | None = None, end: date | None = None) -> "Period":
-        """The period a query names; refuses a combination that names none or several."""
-        if start is not None or end is not None:
-            if year is not None or quarter is not None or month is not None:
-                raise Rejected("invalid_period", "give either year (with quarter or month if wanted) "
-                                                 "or from and to, not both")
-            if start is None or end is None:
-                raise Rejected("invalid_period", "a date range needs both from and to (YYYY-MM-DD)")
-            if end < start:
-                raise Rejected("invalid_period", f"to ({end}) is before from ({start})")
-            if end - start > LONGEST:
-                raise Rejected("invalid_period", "a date range can be at most ten years long")
-            return cls(start, end)
+               day_range: bool = False) -> "Period":
+        """The period a query names; refuses a day range, and a combination that names none or several."""
+        if day_range:
+            raise Rejected("invalid_period", DAY_RANGES_REFUSED)
         if year is None:
-            raise Rejected("invalid_period", "give year (optionally with quarter or month), or from and to")
+            raise Rejected("invalid_period", "give year (optionally with quarter or month)")
         if quarter is not None and month is not None:
             raise Rejected("invalid_period", "give quarter or month, not both")
         if quarter is not None:

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 from uuid import UUID
 
+from stats.domain.perturbation import KEY_SPACE
+
 
 class Pseudonyms:
     def __init__(self, key: str) -> None:
@@ -28,3 +30,15 @@ class Pseudonyms:
 
     def visit(self, visit_id: UUID) -> bytes:
         return self._of("visit-id", str(visit_id))
+
+
+class RecordKeys:
+    """A record's fixed key for the cell-key method (stats.domain.perturbation): an HMAC-SHA256 of
+    its pseudonym under a key of its own, read as a whole number below KEY_SPACE. The same record
+    gets the same key in every rebuild; without the key no one can work out which way a cell moves."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+
+    def of(self, pseudonym: bytes) -> int:
+        return int.from_bytes(hmac.digest(self._key, pseudonym, "sha256")[:4]) % KEY_SPACE

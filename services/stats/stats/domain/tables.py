@@ -1,22 +1,14 @@
-"""An answer as a table of counts, and the sums that tie its cells together.
-
-A cell is a (row, column) position; the totals row has no key (`TOTALS`). Each `Line` says that
-its members add up to its total: these are exactly the relations a reader can use to subtract,
-so suppression works on them and on nothing else.
-"""
+"""An answer as a table of tallies before publication: rows by key, columns, and the totals the
+table adds up. A cell is a (row, column) position; the totals row has no key (`TOTALS`)."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from stats.domain.perturbation import NOTHING, Tally
+
 RowKey = tuple[str, ...]
 TOTALS: RowKey = ()
 Position = tuple[RowKey, str]
-
-
-@dataclass(frozen=True)
-class Line:
-    members: tuple[Position, ...]
-    total: Position
 
 
 @dataclass
@@ -24,41 +16,40 @@ class Table:
     dimensions: tuple[str, ...]
     columns: tuple[str, ...]
     rows: list[RowKey]
-    counts: dict[Position, int]
-    """Every published count, totals included: each one is a number of holders, uses or tickets."""
-    lines: list[Line] = field(default_factory=list)
+    tallies: dict[Position, Tally]
+    """Every count to publish, totals included: each one counts holders, uses or tickets."""
     has_totals: bool = False
     figures: dict[Position, float | int | None] = field(default_factory=dict)
-    """Published numbers that count no one (places an offer has): never suppressed."""
+    """Published numbers that count no one (places an offer has): never perturbed."""
+
+    @property
+    def counts(self) -> dict[Position, int]:
+        return {position: tally.count for position, tally in self.tallies.items()}
 
 
 def build_table(
     dimensions: Sequence[str],
     columns: Sequence[str],
-    rows: Mapping[RowKey, Mapping[str, int]],
+    rows: Mapping[RowKey, Mapping[str, Tally]],
     *,
     row_total: str | None = None,
     parts: Sequence[str] = (),
     column_totals: bool = True,
 ) -> Table:
-    """A table of counts: `rows` by key, each column summed into a totals row if `column_totals`
-    (only where each counted thing falls in one row); `row_total` is the column holding the sum of
-    `parts` in each row (only where each counted thing falls in one of those columns)."""
+    """A table of tallies: `rows` by key, each column summed into a totals row if `column_totals`
+    (only where each counted record falls in one row); `row_total` is the column holding the sum
+    of `parts` in each row (only where each counted record falls in one of those columns). The
+    sums add the records' keys too, so a total is perturbed as a cell of all its records."""
     keys = sorted(rows)
-    counts: dict[Position, int] = {}
+    tallies: dict[Position, Tally] = {}
     for key in keys:
         for column in columns:
-            counts[(key, column)] = int(rows[key].get(column, 0))
-    if row_total is not None:
-        for key in keys:
-            counts[(key, row_total)] = sum(counts[(key, part)] for part in parts)
+            tallies[(key, column)] = rows[key].get(column, NOTHING)
     all_columns = tuple(columns) + ((row_total,) if row_total else ())
-    lines: list[Line] = []
     if column_totals:
-        for column in all_columns:
-            counts[(TOTALS, column)] = sum(counts[(key, column)] for key in keys)
-            lines.append(Line(tuple((key, column) for key in keys), (TOTALS, column)))
+        for column in columns:
+            tallies[(TOTALS, column)] = sum((tallies[(key, column)] for key in keys), NOTHING)
     if row_total is not None:
         for key in keys + ([TOTALS] if column_totals else []):
-            lines.append(Line(tuple((key, part) for part in parts), (key, row_total)))
-    return Table(tuple(dimensions), all_columns, keys, counts, lines, has_totals=column_totals)
+            tallies[(key, row_total)] = sum((tallies[(key, part)] for part in parts), NOTHING)
+    return Table(tuple(dimensions), all_columns, keys, tallies, has_totals=column_totals)

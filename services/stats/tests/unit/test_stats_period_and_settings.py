@@ -1,4 +1,4 @@
-"""Periods a reader can ask for, the settings the service refuses, and the pseudonyms it keeps."""
+"""Periods a reader can ask for (no day ranges), the settings the service refuses, and the pseudonyms it keeps."""
 
 from datetime import date, datetime, timedelta, timezone
 from uuid import uuid4
@@ -15,20 +15,18 @@ from stats.main import create_app
 from stats.settings import StatsSettings
 
 
-def test_a_year_a_quarter_a_month_or_any_range():
+def test_a_year_a_quarter_or_a_month():
     assert Period.choose(year=2016) == Period(date(2016, 1, 1), date(2016, 12, 31))
     assert Period.choose(year=2016, quarter=1) == Period(date(2016, 1, 1), date(2016, 3, 31))
     assert Period.choose(year=2016, quarter=4) == Period(date(2016, 10, 1), date(2016, 12, 31))
     assert Period.choose(year=2016, month=2) == Period(date(2016, 2, 1), date(2016, 2, 29))
-    assert Period.choose(start=date(2016, 3, 5), end=date(2016, 3, 5)) == Period(date(2016, 3, 5), date(2016, 3, 5))
 
 
 @pytest.mark.parametrize("query, words", [
     ({}, "give year"),
     ({"year": 2016, "quarter": 1, "month": 2}, "quarter or month, not both"),
-    ({"year": 2016, "start": date(2016, 1, 1), "end": date(2016, 2, 1)}, "not both"),
-    ({"start": date(2016, 1, 1)}, "needs both from and to"),
-    ({"start": date(2016, 2, 1), "end": date(2016, 1, 1)}, "is before"),
+    ({"year": 2016, "day_range": True}, "not for a range of days"),
+    ({"day_range": True}, "not for a range of days"),
 ])
 def test_a_period_that_names_none_or_several_is_refused_saying_what_to_give(query, words):
     with pytest.raises(Rejected) as refused:
@@ -36,19 +34,14 @@ def test_a_period_that_names_none_or_several_is_refused_saying_what_to_give(quer
     assert words in refused.value.message
 
 
-def test_the_threshold_can_be_raised_but_a_lower_one_stops_the_service_from_starting(monkeypatch):
-    assert StatsSettings(service_name="stats").suppression_threshold == 5
-    assert StatsSettings(service_name="stats", suppression_threshold=10).suppression_threshold == 10
-    with pytest.raises(ValidationError, match="can only be raised"):
-        StatsSettings(service_name="stats", suppression_threshold=3)
-    monkeypatch.setenv("STATS_SUPPRESSION_THRESHOLD", "2")
-    with pytest.raises(ValidationError, match="can only be raised"):
-        create_app()
-
-
-def test_a_short_hash_key_is_refused():
+def test_a_short_hash_key_or_record_key_secret_is_refused(monkeypatch):
     with pytest.raises(ValidationError):
         StatsSettings(service_name="stats", holder_hash_key="short")
+    with pytest.raises(ValidationError):
+        StatsSettings(service_name="stats", record_key_secret="short")
+    monkeypatch.setenv("STATS_RECORD_KEY_SECRET", "too-short")
+    with pytest.raises(ValidationError, match="record_key_secret"):
+        create_app()
 
 
 def test_pseudonyms_depend_on_the_key_and_never_contain_the_number():
