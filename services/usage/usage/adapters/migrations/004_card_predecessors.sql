@@ -1,0 +1,4 @@
+-- The cards a card replaced (a lost card's replacement, and what that one replaced...): their uses
+-- count towards the replacement's yearly limit. Cards replaced before this migration are linked
+-- when the read models are rebuilt from the card topic.
+ALTER TABLE cards ADD COLUMN predecessors uuid[] NOT NULL DEFAULT '{}';
