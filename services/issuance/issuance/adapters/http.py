@@ -8,7 +8,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from issuance.adapters.rate_limit import TooManyLookups
 from issuance.application.streams import Issuance
 from leisure_runtime.auth import Principal, Role, require
 
@@ -28,11 +27,6 @@ def by_number(*roles: Role) -> Callable[..., Principal]:
         return principal
 
     return limited
-
-
-async def too_many_lookups(_request: Request, error: TooManyLookups) -> JSONResponse:
-    return JSONResponse(status_code=429, content={"code": error.code, "detail": error.message},
-                        headers={"Retry-After": str(error.retry_after)})
 
 
 async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
