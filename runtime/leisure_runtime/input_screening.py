@@ -50,8 +50,9 @@ class InputScreening:
 
 
 def _is_json(scope) -> bool:
+    """A body declared JSON, or not declared at all (a route may still read it as JSON)."""
     content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
-    return scope["method"] in ("POST", "PUT", "PATCH") and content_type.endswith(_JSON_TYPES)
+    return scope["method"] in ("POST", "PUT", "PATCH") and (not content_type or content_type.endswith(_JSON_TYPES))
 
 
 async def _read_body(receive) -> tuple[bytes, list]:

@@ -90,9 +90,13 @@ async def test_a_body_that_is_not_json_is_left_to_the_route(client):
         assert response.status_code == 200 and response.json()["body"] == body.decode("utf-8", "replace")
 
 
-async def test_a_body_that_is_not_declared_json_is_not_read(client):
-    response = await client.post("/echo/a", content=b"\x00", headers={"Content-Type": "application/octet-stream"})
+async def test_a_body_declared_as_something_else_is_not_read(client):
+    response = await client.post("/echo/a", content=b'{"a": "\\u0000"}', headers={"Content-Type": "text/plain"})
     assert response.status_code == 200
+
+
+async def test_a_body_of_no_declared_type_is_screened_as_json(client):
+    refused_at(await client.post("/echo/a", content=b'{"a": "\\u0000"}'), ["body", "a"])
 
 
 async def test_a_body_sent_in_parts_reaches_the_route_whole(client):
