@@ -60,7 +60,7 @@ async def card_issued(conn: asyncpg.Connection, attributes: CloudEventAttributes
         # may have been applied first, and inherits this card's predecessors now.
         await conn.execute(
             "UPDATE cards SET predecessors = predecessors || $2::uuid[] "
-            "WHERE $1 = ANY(predecessors) AND NOT predecessors @> $2::uuid[]",
+            "WHERE predecessors @> ARRAY[$1::uuid] AND NOT predecessors @> $2::uuid[]",
             event.card_id, predecessors,
         )
     await conn.execute(
