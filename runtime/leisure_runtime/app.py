@@ -28,6 +28,7 @@ from leisure_runtime.consumer import IdempotentConsumer
 from leisure_runtime.errors import Refusal
 from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations, create_pool
 from leisure_runtime.event_store import ConcurrencyConflict, EventStore
+from leisure_runtime.input_screening import InputScreening
 from leisure_runtime.logging import configure_logging, get_logger
 from leisure_runtime.metrics import PREFIX, RuntimeMetrics
 from leisure_runtime.outbox import OutboxRelay
@@ -129,7 +130,8 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
         jwt_secret=settings.jwt_secret, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
         jwks_url=settings.jwks_url, jwks_cache_seconds=settings.jwks_cache_seconds,
     ))
-    app.add_middleware(HttpGuards, max_body_bytes=settings.request_max_bytes)
+    app.add_middleware(InputScreening)  # inside the request context: its 422s are logged and counted
+    app.add_middleware(HttpGuards, max_body_bytes=settings.request_max_bytes)  # outside it: refuses before reading
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.add_exception_handler(ConcurrencyConflict, _conflict)
     app.add_exception_handler(Refusal, refusal)

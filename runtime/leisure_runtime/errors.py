@@ -5,10 +5,11 @@ without knowing about HTTP; the app factory turns them into 4xx answers with `co
 class Refusal(Exception):
     status = 422
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 class NotFound(Refusal):

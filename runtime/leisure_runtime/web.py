@@ -51,7 +51,8 @@ class RequestTooLarge(HTTPException):
 
 
 async def refusal(_request: Request, error: Refusal) -> JSONResponse:
-    return JSONResponse(status_code=error.status, content={"code": error.code, "detail": error.message})
+    return JSONResponse(status_code=error.status, content={"code": error.code, "detail": error.message},
+                        headers=error.headers)
 
 
 async def http_refusal(_request: Request, error: StarletteHTTPException) -> Response:
@@ -88,8 +89,12 @@ class HttpGuards:
         headers = dict(scope["headers"])
         private = b"authorization" in headers
 
+        started = False
+
         async def send_with_headers(message):
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 given = message.get("headers", [])
                 added = [(b"x-content-type-options", b"nosniff")]
                 if private and not any(name.lower() == b"cache-control" for name, _ in given):
@@ -111,4 +116,11 @@ class HttpGuards:
                 raise RequestTooLarge(self.max_body_bytes)
             return message
 
-        await self.app(scope, counted_receive, send_with_headers)
+        try:
+            await self.app(scope, counted_receive, send_with_headers)
+        except RequestTooLarge as too_large:
+            # Raised in a middleware that reads the body before the routes (and their handlers) run.
+            if started:
+                raise
+            answer = await http_refusal(None, too_large)
+            await answer(scope, receive, send_with_headers)

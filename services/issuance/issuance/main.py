@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from issuance.adapters import cards_api, http, programmes_api
 from issuance.adapters.metrics import IssuanceMetrics
-from issuance.adapters.rate_limit import LookupLimit, TooManyLookups
 from issuance.domain.card_number import CardNumbers
 from issuance.settings import IssuanceSettings
 from leisure_runtime.app import ServiceDefinition, create_service_app
+from leisure_runtime.rate_limit import RateLimit
 from leisure_runtime.settings import ServiceSettings
 
 
@@ -25,8 +25,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         metrics=IssuanceMetrics(settings.service_name),
     ))
     app.state.card_numbers = CardNumbers(settings.card_number_key.get_secret_value())
-    app.state.lookup_limit = LookupLimit(settings.lookup_rate_per_minute, settings.lookup_burst)
-    app.add_exception_handler(TooManyLookups, http.too_many_lookups)
+    app.state.lookup_limit = RateLimit(settings.lookup_rate_per_minute, settings.lookup_burst,
+                                       code="too_many_lookups", what="card look-ups")
     return app
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 
 from leisure_runtime.app import ServiceDefinition, create_service_app
+from leisure_runtime.rate_limit import RateLimit
 from leisure_runtime.settings import ServiceSettings
 from usage.adapters.api import card_unknown, not_recorded, router
 from usage.adapters.lag import ReadModelLag
@@ -38,6 +39,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         consumers=[read_models_consumer(settings.read_model_consumer, zone)],
         metrics=metrics,
     ))
+    app.state.unknown_card_limit = RateLimit(settings.unknown_card_rate_per_minute, settings.unknown_card_burst,
+                                             code="too_many_unknown_cards", what="unknown card numbers")
     app.add_exception_handler(CardUnknown, card_unknown)
     app.add_exception_handler(NotRecorded, not_recorded)
     app.add_exception_handler(Stopping, not_recorded)

@@ -13,6 +13,9 @@ class UsageSettings(ServiceSettings):
     lag_check_interval_seconds: float = Field(
         default=5.0, gt=0, description="How often the read models' lag behind the topics is measured"
     )
+    unknown_card_rate_per_minute: float = Field(
+        default=30, gt=0, description="Visits refused as card_unknown per token subject, sustained")
+    unknown_card_burst: int = Field(default=20, ge=1, description="Visits refused as card_unknown at once")
 
     @classmethod
     def of(cls, settings: ServiceSettings) -> "UsageSettings":

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["cards"])
 Distributor = Annotated[Principal, Depends(require(Role.distributor))]
 Staff = Annotated[Principal, Depends(require(Role.distributor, Role.coordinator))]
 Handlers = Annotated[Issuance, Depends(issuance)]
-Number = Annotated[str, Path(description="The 12 digits on the card; spaces and dashes as printed are fine")]
+Number = Annotated[str, Path(max_length=40, description="The 12 digits on the card; spaces and dashes as printed are fine")]
 
 
 async def no_personal_data(request: Request, _caller: Distributor) -> None:
@@ -45,11 +45,11 @@ async def list_cards(
     principal: Staff,
     handlers: Handlers,
     status: CardStatus | None = None,
-    programme_id: str | None = None,
+    programme_id: Annotated[str | None, Query(max_length=63)] = None,
     issued_from: Annotated[date | None, Query(description="First issue day, inclusive")] = None,
     issued_until: Annotated[date | None, Query(description="Last issue day, inclusive")] = None,
-    distributor_id: Annotated[str | None, Query(description="Coordinators: one organisation's cards")] = None,
-    after: Annotated[str | None, Query(description="`next` of the previous page")] = None,
+    distributor_id: Annotated[str | None, Query(max_length=63, description="Coordinators: one organisation's cards")] = None,
+    after: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> CardPage:
     where = CardFilter(today=finnish_day(streams.now()), distributor_id=distributor_id, programme_id=programme_id,

@@ -3,9 +3,7 @@
 from collections.abc import Callable
 
 from fastapi import Depends, Request
-from fastapi.responses import JSONResponse
 
-from issuance.adapters.rate_limit import TooManyLookups
 from issuance.application.streams import Issuance
 from leisure_runtime.auth import Principal, Role, require
 
@@ -25,8 +23,3 @@ def by_number(*roles: Role) -> Callable[..., Principal]:
         return principal
 
     return limited
-
-
-async def too_many_lookups(_request: Request, error: TooManyLookups) -> JSONResponse:
-    return JSONResponse(status_code=429, content={"code": error.code, "detail": error.message},
-                        headers={"Retry-After": str(error.retry_after)})

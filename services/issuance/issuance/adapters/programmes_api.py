@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Path, status
 
 from issuance.adapters.http import issuance
 from issuance.application import programmes, queries
@@ -25,7 +25,7 @@ async def define_programme(command: DefineProgramme, principal: Coordinator, han
 
 @router.put("/programmes/{programme_id}", tags=["programmes"],
             summary="Change a programme's terms; issued cards keep theirs, renewals use the new validity")
-async def update_programme(programme_id: str, command: UpdateProgramme, principal: Coordinator,
+async def update_programme(programme_id: Annotated[str, Path(max_length=63)], command: UpdateProgramme, principal: Coordinator,
                            handlers: Handlers) -> ProgrammeUpdated:
     return await programmes.update_programme(handlers, programme_id, command, principal)
 

@@ -1,15 +1,16 @@
 """Issuing a card: the holder's background becomes statistics, never identity."""
 
 from datetime import date, datetime, timedelta
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from leisure_contracts.events import CardIssued, DistributorRegistered, ProgrammeDefined
 from leisure_contracts.events.cards import AgeBand, Gender, HolderBackground, LifeSituation, MotherTongue
-from leisure_contracts.events.common import PostalCode
 from issuance.domain.dates import add_months, finnish_day
 from leisure_runtime.errors import Rejected
+from leisure_runtime.request_types import MAX_LIST_ITEMS, STATEMENT_LENGTH, PostalCode
 
 _AGE_BANDS = ((18, AgeBand.UNDER_18), (25, AgeBand.AGE_18_24), (35, AgeBand.AGE_25_34),
               (45, AgeBand.AGE_35_44), (55, AgeBand.AGE_45_54), (65, AgeBand.AGE_55_64),
@@ -35,8 +36,8 @@ class IssueCard(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     programme_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
-    criteria_confirmed: list[str] = Field(
-        default_factory=list, description="The programme's eligibility criteria the worker confirmed, word for word"
+    criteria_confirmed: list[Annotated[str, Field(max_length=STATEMENT_LENGTH)]] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS, description="The programme's eligibility criteria the worker confirmed, word for word"
     )
     background: BackgroundAsTold
     issued_on: date | None = Field(

@@ -2,16 +2,19 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from leisure_contracts.base import Event
 from leisure_contracts.events import DistributorRegistered, ProgrammeDefined, ProgrammeUpdated
 from leisure_contracts.events.cards import DistributorKind, RewardRule
-from leisure_contracts.events.common import LocalizedText, RegionCode
+from leisure_contracts.events.common import RegionCode
 from leisure_runtime.errors import AlreadyExists
+from leisure_runtime.request_types import MAX_LIST_ITEMS, STATEMENT_LENGTH, LocalizedName
 
 _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
+Criterion = Annotated[str, Field(min_length=1, max_length=STATEMENT_LENGTH)]
 
 
 class ProgrammeTerms(BaseModel):
@@ -19,16 +22,16 @@ class ProgrammeTerms(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: LocalizedText
+    name: LocalizedName
     minimum_age: int = Field(default=0, ge=0, le=120, description="The sport wristband model: 18")
-    eligibility_criteria: list[str] = Field(
-        default_factory=list, description="Short statements the worker confirms, e.g. 'receives basic social assistance'"
+    eligibility_criteria: list[Criterion] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS, description="Short statements the worker confirms, e.g. 'receives basic social assistance'"
     )
     validity_months: int = Field(default=12, ge=1, le=60)
     children_allowance: int = Field(default=0, ge=0, le=20, description="Children under 16 who may come along")
     escort_free: bool = Field(default=False, description="An escort of a holder with a disability goes free")
     accepted_in_all_regions: bool = Field(default=True, description="False: accepted in the home region only")
-    participating_regions: list[RegionCode]
+    participating_regions: list[RegionCode] = Field(max_length=MAX_LIST_ITEMS)
     yearly_use_limit: int | None = Field(default=None, ge=1, description="Uses per card per calendar year")
     reward_rule: RewardRule | None = Field(default=None, description="The activity pass model: every 20 visits…")
 
@@ -46,7 +49,7 @@ class RegisterDistributor(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     distributor_id: str = Field(pattern=_ID, examples=["espoo-social-office"])
-    name: LocalizedText = Field(description="The organisation's name, never a person's")
+    name: LocalizedName = Field(description="The organisation's name, never a person's")
     kind: DistributorKind
     region: RegionCode
 

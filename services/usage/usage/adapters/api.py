@@ -51,8 +51,17 @@ class VisitAnswer(BaseModel):
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=VisitAnswer, tags=["visits"],
              summary="Record a visit; a retry with the same idempotency key gets the first answer")
-async def record(command: RecordVisit, principal: VenueStaff, deps: UsageDeps) -> Response:
-    answer = await record_visit.record_visit(deps, command, principal)
+async def record(command: RecordVisit, principal: VenueStaff, deps: UsageDeps, request: Request) -> Response:
+    # Only an unknown card spends from the allowance: it is what an enumeration of numbers meets
+    # almost every time, and box offices almost never. Checked first, so a spent allowance answers
+    # 429 without telling whether this number is a card.
+    limit = request.app.state.unknown_card_limit
+    limit.check(principal.subject)
+    try:
+        answer = await record_visit.record_visit(deps, command, principal)
+    except CardUnknown:
+        limit.spend(principal.subject)
+        raise
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     # The answer is already JSON (the same text is stored for replays): no second encoding.
     return Response(answer.json, status_code=status.HTTP_201_CREATED, headers=headers,

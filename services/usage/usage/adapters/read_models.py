@@ -39,25 +39,44 @@ async def _applied(conn: asyncpg.Connection, topic: Topic, attributes: CloudEven
 
 async def card_issued(conn: asyncpg.Connection, attributes: CloudEventAttributes, event: CardIssued) -> None:
     rule = event.reward_rule
+    predecessors = await _predecessors(conn, event)
     try:
         await conn.execute(
             """INSERT INTO cards (card_id, card_number, programme_id, distributor_id, home_region,
                                   accepted_regions, valid_from, children_allowance, escort_free,
-                                  yearly_use_limit, reward_every_visits, reward_description, issued_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                  yearly_use_limit, reward_every_visits, reward_description, issued_at,
+                                  predecessors)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                ON CONFLICT (card_id) DO NOTHING""",
             event.card_id, event.card_number, event.programme_id, event.distributor_id, event.home_region,
             event.accepted_regions, event.valid_from, event.children_allowance, event.escort_free,
             event.yearly_use_limit, rule and rule.every_visits, rule and rule.description, event.issued_at,
+            predecessors,
         )
     except asyncpg.UniqueViolationError as error:
         raise RejectedEvent(f"card number of card {event.card_id} already belongs to another card") from error
+    if predecessors:
+        # Cards keyed by other ids travel on other partitions: a later replacement of this card
+        # may have been applied first, and inherits this card's predecessors now.
+        await conn.execute(
+            "UPDATE cards SET predecessors = predecessors || $2::uuid[] "
+            "WHERE predecessors @> ARRAY[$1::uuid] AND NOT predecessors @> $2::uuid[]",
+            event.card_id, predecessors,
+        )
     await conn.execute(
         "INSERT INTO card_validity (card_id, effective_at, valid_until) VALUES ($1, '-infinity', $2) "
         "ON CONFLICT DO NOTHING",
         event.card_id, event.valid_until,
     )
     await _applied(conn, Topic.CARDS, attributes)
+
+
+async def _predecessors(conn: asyncpg.Connection, event: CardIssued) -> list:
+    """The card this one replaced and what that one replaced, as far as known yet."""
+    if event.replaces_card_id is None:
+        return []
+    earlier = await conn.fetchval("SELECT predecessors FROM cards WHERE card_id = $1", event.replaces_card_id)
+    return [event.replaces_card_id, *(earlier or [])]
 
 
 async def card_renewed(conn: asyncpg.Connection, attributes: CloudEventAttributes, event: CardRenewed) -> None:

@@ -25,7 +25,8 @@ SELECT offer_id FROM offers WHERE offer_id = ANY($1::uuid[]) ORDER BY offer_id F
 
 # One row per visit whose offer is known, numbered as given ($1..$6: each visit's offer, time,
 # idempotency key, card number and year). Several visits of one card or offer read the same rows:
-# the caller lets each see the ones before it.
+# the caller lets each see the ones before it. A card's uses in the year include those of the
+# cards it replaced: a lost card's replacement does not start the yearly limit again.
 _CONTEXTS = """
 SELECT r.n, o.venue_id, o.venue_kind, o.region, o.category, o.published_at, o.withdrawn_at, o.tickets_taken,
        t.starts_at, t.ends_at, t.max_tickets_per_visit, t.accepted_programmes, t.accepted_regions,
@@ -46,8 +47,8 @@ LEFT JOIN cards c ON c.card_number = r.card_number
 LEFT JOIN card_standing s ON s.card_id = c.card_id
 LEFT JOIN LATERAL (SELECT valid_until FROM card_validity WHERE card_id = c.card_id AND effective_at <= r.occurred_at
                    ORDER BY effective_at DESC LIMIT 1) v ON true
-LEFT JOIN LATERAL (SELECT count(*) AS uses FROM visits WHERE card_id = c.card_id AND cancelled_at IS NULL
-                   AND occurred_on BETWEEN r.year_starts AND r.year_ends) u ON true
+LEFT JOIN LATERAL (SELECT count(*) AS uses FROM visits WHERE card_id = ANY(array_prepend(c.card_id, c.predecessors))
+                   AND cancelled_at IS NULL AND occurred_on BETWEEN r.year_starts AND r.year_ends) u ON true
 """
 
 # The visits ($1..$15), the tickets they took per offer ($16..$17), each card's standing after its

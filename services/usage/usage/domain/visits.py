@@ -7,10 +7,11 @@ from datetime import datetime
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leisure_contracts.events import RewardEarned, VisitRecorded
 from leisure_runtime.errors import Rejected
+from leisure_runtime.request_types import Instant
 from usage.domain import rewards
 from usage.domain.calendar import BACKDATING_LIMIT, CLOCK_SKEW, local_day
 from usage.domain.views import CardAtVisit, CardStanding, OfferAtVisit, OfferTerms
@@ -25,7 +26,7 @@ class RecordVisit(BaseModel):
     escort: bool = Field(default=False, description="A free escort of a holder with a disability is among the tickets")
     idempotency_key: str = Field(min_length=8, max_length=100,
                                  description="New for each visit, the same on a retry: a retry records nothing new")
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: Instant | None = Field(
         default=None, description="When the visit happened, if entered later from paper (up to 30 days back)")
 
     @model_validator(mode="after")

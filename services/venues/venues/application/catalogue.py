@@ -30,16 +30,16 @@ class CatalogueQuery(BaseModel):
     kind: OfferKind | None = None
     venue_kind: VenueKind | None = None
     venue_id: UUID | None = None
-    region: str | None = None
-    municipality: str | None = Field(default=None, description="Case does not matter")
+    region: str | None = Field(default=None, max_length=64)
+    municipality: str | None = Field(default=None, max_length=100, description="Case does not matter")
     date_from: date | None = Field(default=None, description="Open on or after this day (Finnish time)")
     date_to: date | None = Field(default=None, description="Open on or before this day (Finnish time)")
-    programme: str | None = Field(default=None, description="Accepts cards of this programme")
-    language: str | None = Field(default=None, description="The venue serves in this language (ISO 639-1)")
+    programme: str | None = Field(default=None, max_length=63, description="Accepts cards of this programme")
+    language: str | None = Field(default=None, max_length=8, description="The venue serves in this language (ISO 639-1)")
     places_left: bool = Field(default=False, description="Only offers with tickets or places left")
     sort: Sort = Sort.NEWEST
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, description="`next_cursor` of the previous page")
+    cursor: str | None = Field(default=None, max_length=300, description="`next_cursor` of the previous page")
 
 
 class VenueSummary(BaseModel):

@@ -6,11 +6,12 @@ from functools import singledispatch
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from leisure_contracts.events import OfferPublished, OfferUpdated, OfferWithdrawn
 from leisure_contracts.events.common import LocalizedText, OfferCategory, OfferKind, RegionCode, VenueKind
 from leisure_runtime.errors import Rejected
+from leisure_runtime.request_types import MAX_LIST_ITEMS, Instant, LocalizedDescription, LocalizedName
 from venues.domain.refusals import Conflict
 from venues.domain.venues import Venue
 
@@ -21,8 +22,8 @@ def _distinct(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-Programmes = Annotated[list[ProgrammeId], Field(min_length=1), AfterValidator(_distinct)]
-Regions = Annotated[list[RegionCode], Field(min_length=1), AfterValidator(_distinct)]
+Programmes = Annotated[list[ProgrammeId], Field(min_length=1, max_length=MAX_LIST_ITEMS), AfterValidator(_distinct)]
+Regions = Annotated[list[RegionCode], Field(min_length=1, max_length=MAX_LIST_ITEMS), AfterValidator(_distinct)]
 Quota = Annotated[int, Field(ge=0, le=1_000_000, description="Total tickets or places; none: unlimited")]
 TicketsPerVisit = Annotated[int, Field(ge=1, le=20, description="Holder plus children under 16 (and escort)")]
 
@@ -32,10 +33,10 @@ class PublishOffer(BaseModel):
 
     category: OfferCategory
     kind: OfferKind
-    title: LocalizedText
-    description: LocalizedText | None = None
-    starts_at: AwareDatetime | None = Field(default=None, description="Event or period start; none: open now")
-    ends_at: AwareDatetime | None = Field(default=None, description="Event or period end; none: open-ended")
+    title: LocalizedName
+    description: LocalizedDescription | None = None
+    starts_at: Instant | None = Field(default=None, description="Event or period start; none: open now")
+    ends_at: Instant | None = Field(default=None, description="Event or period end; none: open-ended")
     quota: Quota | None = None
     max_tickets_per_visit: TicketsPerVisit = 1
     accepted_programmes: Programmes
@@ -47,10 +48,10 @@ class OfferChanges(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: LocalizedText | None = None
-    description: LocalizedText | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    title: LocalizedName | None = None
+    description: LocalizedDescription | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     quota: Quota | None = None
     max_tickets_per_visit: TicketsPerVisit | None = None
     accepted_programmes: Programmes | None = None

@@ -8,7 +8,8 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from leisure_contracts.events import VenueClosed, VenueRegistered, VenueUpdated
-from leisure_contracts.events.common import LocalizedText, PostalCode, RegionCode, VenueKind
+from leisure_contracts.events.common import LocalizedText, RegionCode, VenueKind
+from leisure_runtime.request_types import MAX_LIST_ITEMS, LocalizedDescription, LocalizedName, PostalCode
 from venues.domain.refusals import Conflict
 
 LanguageCode = Annotated[str, Field(pattern=r"^[a-zA-Z]{2}$", description="ISO 639-1 code, e.g. 'fi'"),
@@ -19,7 +20,7 @@ def _distinct(codes: list[str]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-Languages = Annotated[list[LanguageCode], AfterValidator(_distinct)]
+Languages = Annotated[list[LanguageCode], Field(max_length=MAX_LIST_ITEMS), AfterValidator(_distinct)]
 
 
 class VenueChanges(BaseModel):
@@ -27,10 +28,10 @@ class VenueChanges(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: LocalizedText | None = None
+    name: LocalizedName | None = None
     street_address: str | None = Field(default=None, min_length=1, max_length=200)
     postal_code: PostalCode | None = None
-    accessibility: LocalizedText | None = None
+    accessibility: LocalizedDescription | None = None
     languages: Languages | None = None
 
     @model_validator(mode="after")
@@ -45,13 +46,13 @@ class VenueChanges(BaseModel):
 class RegisterVenue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: LocalizedText
+    name: LocalizedName
     region: RegionCode
     municipality: str = Field(min_length=1, max_length=100, examples=["Espoo"])
     kind: VenueKind
     street_address: str | None = Field(default=None, min_length=1, max_length=200)
     postal_code: PostalCode
-    accessibility: LocalizedText | None = None
+    accessibility: LocalizedDescription | None = None
     languages: Languages = Field(default_factory=lambda: ["fi"])
 
 
