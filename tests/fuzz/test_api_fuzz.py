@@ -1,5 +1,5 @@
 """Every service's API under schemathesis, from its own OpenAPI: no server error, and every answer
-as the OpenAPI (or, for a refusal, the runtime's `{code, detail}`) says. Bounded and seeded: see
+as the OpenAPI says, refusals included. Bounded and seeded: see
 leisure_infra.api_fuzzing. Each service first gets a little world (a programme, a venue, an offer,
 a card) whose ids replace the generated ones, so that generated requests reach the rules."""
 
