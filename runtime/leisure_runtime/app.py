@@ -21,6 +21,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from leisure_contracts.asyncapi import ASYNCAPI_FILE
 from leisure_runtime.auth import AuthSettings, TokenVerifier
 from leisure_runtime.consumer import IdempotentConsumer
 from leisure_runtime.errors import Refusal
@@ -143,6 +144,7 @@ async def _refusal(_request: Request, error: Refusal) -> JSONResponse:
 
 def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaitable[bool]]]) -> APIRouter:
     router = APIRouter(tags=["operations"])
+    asyncapi_text = ASYNCAPI_FILE.read_text()
 
     @router.get("/health", summary="Liveness: the process answers")
     async def health() -> dict:
@@ -162,6 +164,11 @@ def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaita
             content={"status": "ready" if ok else "not ready",
                      "checks": {name: "ok" if passed else "failing" for name, passed in checks.items()}},
         )
+
+    @router.get("/asyncapi.yaml", summary="AsyncAPI 3.0 document of every topic and event type",
+                response_class=Response)
+    async def asyncapi() -> Response:
+        return Response(asyncapi_text, media_type="application/yaml")
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

@@ -7,6 +7,7 @@ import re
 import pytest
 from fastapi import APIRouter
 
+from leisure_contracts.asyncapi import ASYNCAPI_FILE
 from leisure_infra.service_testing import running_app, settings_for_test
 from leisure_infra.tansu import TansuBroker
 from leisure_runtime.app import ServiceDefinition, create_service_app
@@ -79,3 +80,12 @@ async def test_every_log_line_of_a_request_carries_its_id_and_metrics_use_the_ro
             assert "/v1/probe/42" not in metrics
     finally:
         logging.getLogger().handlers = []
+
+
+async def test_every_service_serves_the_asyncapi_document(database_factory, kafka_broker):
+    async with running_app(app_for(database_factory(), kafka_broker.bootstrap_servers)) as client:
+        answer = await client.get("/asyncapi.yaml")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/yaml")
+    assert answer.text == ASYNCAPI_FILE.read_text()
+    assert "asyncapi: 3.0.0" in answer.text
