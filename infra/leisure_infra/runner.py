@@ -1,7 +1,7 @@
 """`make run`: the whole platform on this machine, on embedded defaults, with demo data.
 
 Starts PostgreSQL (unless LEISURE_DATABASE_URL names one) and the Tansu broker (unless
-LEISURE_KAFKA_BOOTSTRAP_SERVERS names one), creates the topics and the four service databases,
+LEISURE_KAFKA_BOOTSTRAP_SERVERS names one), creates the topics and the service databases,
 starts the services, waits until all are ready, loads the demo data, prints the URLs and a token
 per role, and stops everything cleanly on Ctrl-C.
 """
