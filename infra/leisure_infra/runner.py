@@ -84,7 +84,8 @@ def _print_welcome(platform: LocalPlatform, auth: AuthSettings, loaded: demo.Dem
     }
     print("\nLeisure Pass is running.\n")
     for spec in (process.spec for process in platform.services.values()):
-        print(f"  {spec.name:<9} {spec.url}/docs   metrics: {spec.url}/metrics")
+        print(f"  {spec.name:<12} {spec.url}/docs   metrics: {spec.url}/metrics")
+    print(f"\nEvents (AsyncAPI 3.0): {platform.url('integrations')}/asyncapi.yaml; integrators: docs/integrators.md")
     print(f"\nDemo data: {loaded.summary}. Service logs: {STATE_DIR / 'logs'}/\n\nTokens (valid 12 h):")
     for role, token in tokens.items():
         print(f"  {role}:\n    {token}")
