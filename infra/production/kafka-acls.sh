@@ -2,8 +2,8 @@
 # Topic ACLs and SASL/SCRAM users on Apache Kafka for Leisure Pass (see kafka-security.md).
 # Runs the Kafka distribution's own tools against a broker with the StandardAuthorizer on.
 #
-#   KAFKA_BIN=/opt/kafka/bin BOOTSTRAP=kafka:9094 ADMIN_CONFIG=admin.properties ./kafka-acls.sh platform
-#   ... ./kafka-acls.sh integrator city-theatre-ticketing   (reads the password from stdin)
+#   KAFKA_BIN=/opt/kafka/bin BOOTSTRAP=kafka:9094 ADMIN_CONFIG=admin.properties \
+#       ./kafka-acls.sh integrator city-theatre-ticketing   (reads the password from stdin)
 #   ... ./kafka-acls.sh revoke city-theatre-ticketing
 set -euo pipefail
 
@@ -16,16 +16,6 @@ PUBLIC_TOPICS=(leisure.public.cards leisure.public.visits leisure.programmes lei
 acls() { "$KAFKA_BIN/kafka-acls.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" "$@"; }
 
 case "${1:-}" in
-  platform)
-    # The services connect on the internal listener (no authentication: principal ANONYMOUS),
-    # which only the platform's private network reaches. They read and write every leisure topic
-    # and use their own consumer groups.
-    acls --add --allow-principal User:ANONYMOUS --operation All --topic leisure. --resource-pattern-type prefixed
-    for group in issuance venues usage stats integrations; do
-      acls --add --allow-principal User:ANONYMOUS --operation All --group "$group" --resource-pattern-type prefixed
-    done
-    acls --add --allow-principal User:ANONYMOUS --operation Describe --operation Create --cluster
-    ;;
   integrator)
     name=${2:?integrator name: lower case letters, digits and dashes}
     [[ $name =~ ^[a-z0-9][a-z0-9-]{1,62}$ ]] || { echo "bad integrator name: $name" >&2; exit 2; }
@@ -50,7 +40,7 @@ case "${1:-}" in
       --delete-config SCRAM-SHA-512 --entity-type users --entity-name "$name"
     ;;
   *)
-    echo "usage: $0 platform | integrator <name> | revoke <name>" >&2
+    echo "usage: $0 integrator <name> | revoke <name>" >&2
     exit 2
     ;;
 esac
