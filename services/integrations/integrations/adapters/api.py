@@ -3,6 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from integrations.application import subscriptions
@@ -21,11 +22,11 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Coordinator = Annotated[Principal, Depends(require(Role.coordinator))]
 
 
-def _pool(request: Request):
+def _pool(request: Request) -> asyncpg.Pool:
     return request.app.state.pool
 
 
-Pool = Annotated[object, Depends(_pool)]
+Pool = Annotated[asyncpg.Pool, Depends(_pool)]
 
 
 @router.get("/event-types", summary="The event types a webhook can subscribe to")
