@@ -78,3 +78,9 @@ async def deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Delivery]:
     return await subscriptions.delivery_log(pool, principal, subscription_id, status, limit)
+
+
+@router.post("/subscriptions/{subscription_id}/deliveries/{delivery_id}/retry",
+             summary="Send a given-up (failed) delivery again, with all its tries")
+async def retry(subscription_id: UUID, delivery_id: UUID, principal: Coordinator, pool: Pool) -> Delivery:
+    return await subscriptions.retry_delivery(pool, principal, subscription_id, delivery_id)

@@ -131,5 +131,18 @@ async def deliveries(conn: asyncpg.Connection, subscription_id: UUID, status: st
         "ORDER BY created_at DESC, delivery_id LIMIT $3", subscription_id, status, limit)
 
 
+async def retry_failed(conn: asyncpg.Connection, subscription_id: UUID, delivery_id: UUID) -> asyncpg.Record | None:
+    """A given-up delivery due again now with all its tries; none if it is not a failed one of the subscription."""
+    return await conn.fetchrow(
+        f"""UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now()
+            WHERE delivery_id = $1 AND subscription_id = $2 AND status = 'failed' RETURNING {_DELIVERY_COLUMNS}""",
+        delivery_id, subscription_id)
+
+
+async def delivery_status(conn: asyncpg.Connection, subscription_id: UUID, delivery_id: UUID) -> str | None:
+    return await conn.fetchval("SELECT status FROM deliveries WHERE delivery_id = $1 AND subscription_id = $2",
+                               delivery_id, subscription_id)
+
+
 async def pending_count(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM deliveries WHERE status = 'pending'")

@@ -12,7 +12,7 @@ from integrations.adapters import store
 from integrations.domain.signatures import new_secret
 from integrations.domain.webhooks import check_event_types, check_url
 from leisure_runtime.auth import Forbidden, Principal
-from leisure_runtime.errors import NotFound
+from leisure_runtime.errors import AlreadyExists, NotFound
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
@@ -115,8 +115,26 @@ async def delivery_log(pool: asyncpg.Pool, principal: Principal, subscription_id
     async with pool.acquire() as conn:
         await _owned(conn, principal, subscription_id, "read")
         rows = await store.deliveries(conn, subscription_id, status, limit)
-    return [Delivery(**dict(row) | {"next_attempt_at": row["next_attempt_at"] if row["status"] == "pending" else None})
-            for row in rows]
+    return [_delivery(row) for row in rows]
+
+
+async def retry_delivery(pool: asyncpg.Pool, principal: Principal, subscription_id: UUID,
+                         delivery_id: UUID) -> Delivery:
+    """Send a given-up delivery again, with all its tries, once the receiver is fixed."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _owned(conn, principal, subscription_id, "change")
+        row = await store.retry_failed(conn, subscription_id, delivery_id)
+        if row is None:
+            status = await store.delivery_status(conn, subscription_id, delivery_id)
+            if status is None:
+                raise NotFound("delivery_not_found", f"no delivery {delivery_id} of subscription {subscription_id}")
+            raise AlreadyExists(f"delivery_{status}", f"delivery {delivery_id} is {status}: only a failed "
+                                "(given-up) delivery can be sent again")
+    return _delivery(row)
+
+
+def _delivery(row: asyncpg.Record) -> Delivery:
+    return Delivery(**dict(row) | {"next_attempt_at": row["next_attempt_at"] if row["status"] == "pending" else None})
 
 
 async def _owned(conn: asyncpg.Connection, principal: Principal, subscription_id: UUID, action: str,

@@ -5,6 +5,7 @@ deliveries that survive a restart."""
 import json
 import time
 from datetime import datetime
+from uuid import uuid4
 
 import pytest
 
@@ -89,7 +90,7 @@ async def test_failures_are_retried_with_backoff_then_disable_the_subscription_u
     assert after["consecutive_failures"] == 0
 
 
-async def test_a_delivery_gives_up_after_the_last_try(
+async def test_a_delivery_gives_up_after_the_last_try_and_can_be_sent_again(
         integrations, integrations_settings, kafka_broker, receiver, receiving, card_issued, visit_recorded):
     visit = visit_recorded(card_issued())
     receiver.status = 400
@@ -100,8 +101,20 @@ async def test_a_delivery_gives_up_after_the_last_try(
         [(headers, _body), _] = await eventually(lambda: _at_least(2, bodies_about(receiver, visit.visit_id)))
         failed = await eventually(lambda: _log_of(client, subscription["subscription_id"],
                                                   headers["Leisure-Event-Id"], "failed"))
+
+        receiver.status = 200
+        retry = f"/v1/webhooks/subscriptions/{subscription['subscription_id']}/deliveries/{failed['delivery_id']}/retry"
+        retried = await client.post(retry, headers=COORDINATOR)
+        delivered = await eventually(lambda: _delivered(client, subscription["subscription_id"], failed["event_id"]))
+        again = await client.post(retry, headers=COORDINATOR)
+        unknown = await client.post(retry.replace(failed["delivery_id"], str(uuid4())), headers=COORDINATOR)
+
     assert failed["attempts"] == 2 and failed["next_attempt_at"] is None and failed["last_status_code"] == 400
-    assert len(bodies_about(receiver, visit.visit_id)) == 2
+    assert retried.status_code == 200 and retried.json()["status"] == "pending" and retried.json()["attempts"] == 0
+    assert delivered["attempts"] == 1 and delivered["last_status_code"] == 200
+    assert again.status_code == 409 and again.json()["code"] == "delivery_delivered"
+    assert unknown.status_code == 404 and unknown.json()["code"] == "delivery_not_found"
+    assert len(bodies_about(receiver, visit.visit_id)) == 3
 
 
 async def test_deliveries_survive_a_restart_of_the_service(
