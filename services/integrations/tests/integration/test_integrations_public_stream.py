@@ -84,13 +84,12 @@ async def test_an_unreadable_message_goes_to_the_dead_letters_and_the_next_is_re
     visit = visit_recorded(card)
     garbage_id = str(uuid4()).encode()
     async with integrations(settings):
-        garbage = (Topic.VISITS.value, str(card.card_id).encode(), b"{not json", [
-            ("ce_specversion", b"1.0"), ("ce_id", garbage_id), ("ce_source", b"/x"),
-            ("ce_type", b"fi.leisurepass.visit.recorded.v1")])
+        # No CloudEvents headers but an id: other tests reading this topic by ce_type never see it.
+        garbage = (Topic.VISITS.value, str(card.card_id).encode(), b"{not json", [("ce_id", garbage_id)])
         await send(kafka_broker.bootstrap_servers, [garbage, as_published(visit)])
         await eventually(lambda: public_records(read_topic, Topic.PUBLIC_VISITS, "visit_id", str(visit.visit_id)))
 
     dead = [r for r in await read_topic(dead_letter_topic(Topic.VISITS.value))
             if r.header("dlq_consumer") == settings.public_stream_consumer.encode() and r.header("ce_id") == garbage_id]
     assert len(dead) == 1 and dead[0].value == b"{not json"
-    assert b"not JSON" in dead[0].header("dlq_reason")
+    assert b"ce_specversion must be '1.0'" in dead[0].header("dlq_reason")
