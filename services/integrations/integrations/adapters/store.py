@@ -64,16 +64,17 @@ async def delete_subscription(conn: asyncpg.Connection, subscription_id: UUID) -
     await conn.execute("DELETE FROM subscriptions WHERE subscription_id = $1", subscription_id)
 
 
-async def queue_deliveries(conn: asyncpg.Connection, event_id: UUID, event_type: str, event_time: datetime,
-                           body: bytes) -> int:
-    """A delivery of the event for every subscription to its type made before the event; kept for
+async def queue_deliveries(conn: asyncpg.Connection, event_ids: list[UUID], event_types: list[str],
+                           event_times: list[datetime], bodies: list[bytes]) -> int:
+    """A delivery of each event for every subscription to its type made before the event; kept for
     disabled subscriptions too, so enabling one again delivers what it missed."""
     rows = await conn.fetch(
         """INSERT INTO deliveries (delivery_id, subscription_id, event_id, event_type, body)
-           SELECT gen_random_uuid(), subscription_id, $1, $2, $4 FROM subscriptions
-           WHERE $2 = ANY(event_types) AND created_at <= $3
+           SELECT gen_random_uuid(), s.subscription_id, e.event_id, e.event_type, e.body
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::bytea[]) AS e(event_id, event_type, event_time, body)
+           JOIN subscriptions s ON e.event_type = ANY(s.event_types) AND s.created_at <= e.event_time
            ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING delivery_id""",
-        event_id, event_type, event_time, body)
+        event_ids, event_types, event_times, bodies)
     return len(rows)
 
 
