@@ -3,13 +3,17 @@ a change that would break a subscriber of the released schema must come as a new
 
 import copy
 import json
+from datetime import datetime, timezone
 from typing import ClassVar
+from uuid import uuid4
 
+import jsonschema
 import pytest
 from pydantic import Field
 
 from leisure_contracts import schemas
 from leisure_contracts.base import Event
+from leisure_contracts.events import PublicVisitRecorded
 from leisure_contracts.registry import EVENT_CLASSES
 from leisure_contracts.schemas import breaking_changes, checked_in_schema, released_schema, schema_of
 from leisure_contracts.topics import Topic
@@ -139,3 +143,17 @@ def test_an_optional_field_with_a_default_is_a_compatible_change():
     new = copy.deepcopy(old)
     new["properties"]["municipality"] = {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
     assert breaking_changes(old, new) == []
+
+
+@pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.event_type())
+def test_each_checked_in_schema_is_valid_json_schema_2020_12(event_class):
+    jsonschema.Draft202012Validator.check_schema(checked_in_schema(event_class))
+
+
+def test_a_public_visit_as_published_matches_its_checked_in_schema():
+    visit = PublicVisitRecorded(visit_id=uuid4(), programme_id="culture-card", card_region="uusimaa",
+                                offer_id=uuid4(), venue_id=uuid4(), venue_kind="museum", region="uusimaa",
+                                category="culture", tickets=1, occurred_at=datetime.now(timezone.utc))
+    validator = jsonschema.Draft202012Validator(checked_in_schema(PublicVisitRecorded))
+    assert list(validator.iter_errors(json.loads(visit.model_dump_json()))) == []
+    assert not validator.is_valid(json.loads(visit.model_dump_json()) | {"tickets": 0})
