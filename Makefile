@@ -33,8 +33,10 @@ bench: .venv/.synced
 lock: $(UV)
 	$(UV) lock
 
+# ARGS=--release also copies the schemas to contracts/schemas/released/, the compatibility baseline.
 schemas: .venv/.synced
-	$(UV) run --frozen python -m leisure_contracts.schemas
+	$(UV) run --frozen python -m leisure_contracts.schemas $(ARGS)
+	$(UV) run --frozen python -m leisure_contracts.asyncapi
 
 token: .venv/.synced
 	$(UV) run --frozen leisure-token $(ARGS)

@@ -32,7 +32,8 @@ class Event(BaseModel):
 
     @classmethod
     def dataschema(cls) -> str:
-        """The CloudEvents `dataschema`: names the checked-in JSON Schema of this type."""
+        """The CloudEvents `dataschema` (`ce_dataschema`): the `$id` of this type's checked-in JSON
+        Schema, `urn:leisure-pass:schema:card.issued.v1` for `contracts/schemas/card.issued.v1.json`."""
         return f"urn:leisure-pass:schema:{cls.event_name}.v{cls.event_version}"
 
     @classmethod

@@ -14,6 +14,9 @@ from leisure_contracts.events import (
     OfferWithdrawn,
     ProgrammeDefined,
     ProgrammeUpdated,
+    PublicCardIssued,
+    PublicVisitCancelled,
+    PublicVisitRecorded,
     RewardEarned,
     VenueClosed,
     VenueRegistered,
@@ -38,6 +41,9 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     VisitRecorded,
     VisitCancelled,
     RewardEarned,
+    PublicCardIssued,
+    PublicVisitRecorded,
+    PublicVisitCancelled,
 )
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {cls.event_type(): cls for cls in EVENT_CLASSES}

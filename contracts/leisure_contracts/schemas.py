@@ -1,7 +1,10 @@
 """JSON Schema of each event type, checked in under `contracts/schemas/`, and the rule that guards
 existing subscribers: a change that would break one must be published as a new version.
 
-`python -m leisure_contracts.schemas` rewrites the files, and refuses a breaking change.
+Changes are judged against the last *released* schema (`contracts/schemas/released/`), never
+against the working-tree file, which the same change rewrites. `python -m leisure_contracts.schemas`
+rewrites the working-tree files and refuses a breaking change; `--release` also copies them to
+`released/`, the baseline that integrators have been given.
 """
 
 import json
@@ -13,16 +16,25 @@ from leisure_contracts.base import Event
 from leisure_contracts.registry import EVENT_CLASSES
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+RELEASED_DIR = SCHEMA_DIR / "released"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def schema_of(event_class: type[Event]) -> dict[str, Any]:
-    schema = event_class.model_json_schema()
-    schema["$id"] = event_class.event_type()
-    return schema
+    """The type's JSON Schema; its `$id` is what events of the type carry as `ce_dataschema`."""
+    return {"$schema": DIALECT, "$id": event_class.dataschema(), **event_class.model_json_schema()}
 
 
 def checked_in_schema(event_class: type[Event]) -> dict[str, Any] | None:
-    path = SCHEMA_DIR / event_class.schema_file()
+    return _read(SCHEMA_DIR / event_class.schema_file())
+
+
+def released_schema(event_class: type[Event]) -> dict[str, Any] | None:
+    """The schema as last released; none for a type never released."""
+    return _read(RELEASED_DIR / event_class.schema_file())
+
+
+def _read(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -55,7 +67,9 @@ def _type_signature(schema: dict[str, Any], root: dict[str, Any]) -> Any:
 
 def breaking_changes(old: dict[str, Any], new: dict[str, Any], path: str = "", old_root=None, new_root=None) -> list[str]:
     """The changes from `old` to `new` that would break a subscriber of `old`: a removed field, a
-    field whose type changed, a new required field, or an enum value removed."""
+    field whose type changed, a new required field, or an enum value removed or added (a subscriber
+    that checks values, as these contracts' own models do, refuses a value it does not know).
+    Metadata (`$id`, `$schema`, titles, descriptions) is not part of the comparison."""
     old_root = old_root or old
     new_root = new_root or new
     old, new = _resolve(old, old_root), _resolve(new, new_root)
@@ -73,31 +87,54 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], path: str = "", o
             continue
         old_sig, new_sig = _type_signature(old_field, old_root), _type_signature(new_field, new_root)
         if old_sig != new_sig:
-            old_enum, new_enum = old_sig.get("enum") if isinstance(old_sig, dict) else None, new_sig.get("enum") if isinstance(new_sig, dict) else None
-            if old_enum is not None and new_enum is not None and set(old_enum) <= set(new_enum):
-                continue
-            problems.append(f"field {where!r} changed type from {old_sig} to {new_sig}")
+            problems.append(_describe_change(where, old_sig, new_sig))
     for name in set(new.get("required", [])) - set(old.get("required", [])):
         problems.append(f"new required field {path}{name!r}")
     return problems
 
 
-def write_schemas() -> list[str]:
-    """Write every event's schema file; refuse to overwrite one with a breaking change."""
+def _describe_change(where: str, old_sig: Any, new_sig: Any) -> str:
+    old_enum = old_sig.get("enum") if isinstance(old_sig, dict) else None
+    new_enum = new_sig.get("enum") if isinstance(new_sig, dict) else None
+    if old_enum is not None and new_enum is not None and set(old_enum) < set(new_enum):
+        return f"field {where!r} gained enum values {sorted(set(new_enum) - set(old_enum))}"
+    return f"field {where!r} changed type from {old_sig} to {new_sig}"
+
+
+def incompatible_with_release(event_class: type[Event]) -> list[str]:
+    """What in the model would break a subscriber of the released schema; nothing if never released."""
+    released = released_schema(event_class)
+    return [] if released is None else breaking_changes(released, schema_of(event_class))
+
+
+def released_types_gone() -> list[str]:
+    """Released schema files with no event type left: a subscriber's type vanished."""
+    known = {event_class.schema_file() for event_class in EVENT_CLASSES}
+    return sorted(path.name for path in RELEASED_DIR.glob("*.json") if path.name not in known)
+
+
+def write_schemas(release: bool = False) -> list[str]:
+    """Write every event's schema file (and with `release`, its released copy); refuse a type whose
+    change would break a subscriber of its released schema, and a release that drops a type."""
     refused = []
-    SCHEMA_DIR.mkdir(exist_ok=True)
     for event_class in EVENT_CLASSES:
-        new = schema_of(event_class)
-        old = checked_in_schema(event_class)
-        if old is not None and (problems := breaking_changes(old, new)):
-            refused.append(f"{event_class.event_type()}: {'; '.join(problems)} — publish it as version {event_class.event_version + 1}")
+        if problems := incompatible_with_release(event_class):
+            refused.append(f"{event_class.event_type()}: {'; '.join(problems)} — "
+                           f"keep v{event_class.event_version} as released and publish the change as "
+                           f"v{event_class.event_version + 1}")
             continue
-        (SCHEMA_DIR / event_class.schema_file()).write_text(json.dumps(new, indent=2, sort_keys=True) + "\n")
+        text = json.dumps(schema_of(event_class), indent=2, sort_keys=True) + "\n"
+        (SCHEMA_DIR / event_class.schema_file()).write_text(text)
+        if release:
+            RELEASED_DIR.mkdir(exist_ok=True)
+            (RELEASED_DIR / event_class.schema_file()).write_text(text)
+    refused += [f"{name}: released, but no event type makes it any more" for name in released_types_gone()]
     return refused
 
 
 if __name__ == "__main__":
-    if refused := write_schemas():
+    release = "--release" in sys.argv[1:]
+    if refused := write_schemas(release):
         print("Refused breaking changes:\n" + "\n".join(refused), file=sys.stderr)
         sys.exit(1)
-    print(f"Wrote {len(EVENT_CLASSES)} schemas to {SCHEMA_DIR}")
+    print(f"Wrote {len(EVENT_CLASSES)} schemas to {SCHEMA_DIR}" + (f" and released them to {RELEASED_DIR}" if release else ""))

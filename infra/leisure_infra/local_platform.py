@@ -1,5 +1,5 @@
 """The whole platform on this machine: PostgreSQL, the Tansu broker with the platform's topics, and
-the four services as processes on fresh databases. `make run` and `make bench` both start it here.
+every service as a process on fresh databases. `make run` and `make bench` both start it here.
 
 PostgreSQL: LEISURE_DATABASE_URL, else the server on 127.0.0.1:5432, else an embedded one. The
 broker: `bootstrap_servers` if given (LEISURE_KAFKA_BOOTSTRAP_SERVERS in the runner), else Tansu.

@@ -1,7 +1,7 @@
 """`make run`: the whole platform on this machine, on embedded defaults, with demo data.
 
 Starts PostgreSQL (unless LEISURE_DATABASE_URL names one) and the Tansu broker (unless
-LEISURE_KAFKA_BOOTSTRAP_SERVERS names one), creates the topics and the four service databases,
+LEISURE_KAFKA_BOOTSTRAP_SERVERS names one), creates the topics and the service databases,
 starts the services, waits until all are ready, loads the demo data, prints the URLs and a token
 per role, and stops everything cleanly on Ctrl-C.
 """
@@ -84,7 +84,8 @@ def _print_welcome(platform: LocalPlatform, auth: AuthSettings, loaded: demo.Dem
     }
     print("\nLeisure Pass is running.\n")
     for spec in (process.spec for process in platform.services.values()):
-        print(f"  {spec.name:<9} {spec.url}/docs   metrics: {spec.url}/metrics")
+        print(f"  {spec.name:<12} {spec.url}/docs   metrics: {spec.url}/metrics")
+    print(f"\nEvents (AsyncAPI 3.0): {platform.url('integrations')}/asyncapi.yaml; integrators: docs/integrators.md")
     print(f"\nDemo data: {loaded.summary}. Service logs: {STATE_DIR / 'logs'}/\n\nTokens (valid 12 h):")
     for role, token in tokens.items():
         print(f"  {role}:\n    {token}")

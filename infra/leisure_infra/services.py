@@ -1,4 +1,4 @@
-"""The four services as separate processes, for the local runner and the cross-service tests."""
+"""The services as separate processes, for the local runner and the cross-service tests."""
 
 import os
 import subprocess
@@ -25,6 +25,7 @@ SERVICES = (
     ServiceSpec("venues", 8002),
     ServiceSpec("usage", 8003),
     ServiceSpec("stats", 8004),
+    ServiceSpec("integrations", 8005),
 )
 
 

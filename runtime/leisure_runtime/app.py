@@ -23,6 +23,7 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from leisure_contracts.asyncapi import ASYNCAPI_FILE
 from leisure_runtime.auth import AuthSettings, TokenVerifier
 from leisure_runtime.consumer import IdempotentConsumer
 from leisure_runtime.errors import Refusal
@@ -149,6 +150,7 @@ async def _conflict(_request: Request, error: ConcurrencyConflict) -> JSONRespon
 
 def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaitable[bool]]]) -> APIRouter:
     router = APIRouter(tags=["operations"])
+    asyncapi_text = ASYNCAPI_FILE.read_text()
 
     @router.get("/health", summary="Liveness: the process answers")
     async def health() -> dict:
@@ -172,6 +174,11 @@ def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaita
                 async with asyncio.timeout(READY_TIMEOUT_SECONDS):
                     content["outbox"] = await relay.parked()
         return JSONResponse(status_code=200 if ok else 503, content=content)
+
+    @router.get("/asyncapi.yaml", summary="AsyncAPI 3.0 document of every topic and event type",
+                response_class=Response)
+    async def asyncapi() -> Response:
+        return Response(asyncapi_text, media_type="application/yaml")
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 from fastapi import APIRouter, Request
 
+from leisure_contracts.asyncapi import ASYNCAPI_FILE
 from leisure_contracts.topics import Topic
 from leisure_infra.service_testing import eventually, running_app, settings_for_test
 from leisure_infra.tansu import TansuBroker
@@ -142,3 +143,12 @@ async def test_an_event_the_broker_refuses_shows_in_ready_and_metrics_and_later_
         assert "leisure_outbox_parked_events 1.0" in metrics
         assert "leisure_outbox_backlog_events 1.0" in metrics
     assert str(stuck.venue_id).encode() not in {record.key for record in await read_topic(Topic.VENUES.value)}
+
+
+async def test_every_service_serves_the_asyncapi_document(database_factory, kafka_broker):
+    async with running_app(app_for(database_factory(), kafka_broker.bootstrap_servers)) as client:
+        answer = await client.get("/asyncapi.yaml")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/yaml")
+    assert answer.text == ASYNCAPI_FILE.read_text()
+    assert "asyncapi: 3.0.0" in answer.text

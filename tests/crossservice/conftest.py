@@ -7,7 +7,7 @@ from leisure_infra.ports import free_port
 
 @pytest.fixture(scope="module")
 def platform(kafka_broker, database_factory, tmp_path_factory):
-    """All four services as separate processes on free ports, each with a fresh database."""
+    """Every service as a separate process on free ports, each with a fresh database."""
     logs = tmp_path_factory.mktemp("service-logs")
     processes = {}
     for spec in SERVICES:

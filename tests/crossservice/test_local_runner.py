@@ -20,6 +20,7 @@ from stats.domain.perturbation import possible
 
 pytestmark = pytest.mark.integration
 HELSINKI = ZoneInfo("Europe/Helsinki")
+SERVICE_NAMES = ("issuance", "venues", "usage", "stats", "integrations")
 
 
 def start_runner(environment: dict) -> tuple[subprocess.Popen, str]:
@@ -42,20 +43,20 @@ def stop_runner(runner: subprocess.Popen) -> None:
 
 @pytest.fixture
 def runner_environment(tmp_path, postgres_server):
-    first_port = free_port_block(5)
+    first_port = free_port_block(6)
     prefix = f"lp_test_run_{uuid.uuid4().hex[:8]}"
     environment = {**os.environ, "LEISURE_STATE_DIR": str(tmp_path), "LEISURE_FIRST_PORT": str(first_port),
-                   "LEISURE_KAFKA_PORT": str(first_port + 4), "LEISURE_DATABASE_PREFIX": prefix,
+                   "LEISURE_KAFKA_PORT": str(first_port + 5), "LEISURE_DATABASE_PREFIX": prefix,
                    "LEISURE_DATABASE_URL": postgres_server.admin_dsn}
     yield environment, first_port
-    for service in ("issuance", "venues", "usage", "stats"):
+    for service in SERVICE_NAMES:
         postgres_server.drop_database(f"{prefix}_{service}")
 
 
 def test_the_runner_starts_everything_loads_demo_data_and_stops_cleanly_twice(runner_environment):
     environment, first_port = runner_environment
     urls = {name: f"http://127.0.0.1:{first_port + n}" for n, name in
-            enumerate(("issuance", "venues", "usage", "stats"))}
+            enumerate(SERVICE_NAMES)}
     for attempt in (1, 2):
         runner, output = start_runner(environment)
         try:
@@ -94,5 +95,5 @@ def test_the_runner_starts_everything_loads_demo_data_and_stops_cleanly_twice(ru
             assert len(visit_days) > 7 and max(visit_days) - min(visit_days) > timedelta(weeks=1), sorted(visit_days)
         finally:
             stop_runner(runner)
-        for port in range(first_port, first_port + 5):
+        for port in range(first_port, first_port + 6):
             assert is_free(port), f"port {port} still taken after the runner stopped"

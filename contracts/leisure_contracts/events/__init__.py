@@ -8,6 +8,7 @@ from leisure_contracts.events.venues import (
     VenueRegistered,
     VenueUpdated,
 )
+from leisure_contracts.events.public import PublicCardIssued, PublicVisitCancelled, PublicVisitRecorded
 from leisure_contracts.events.visits import RewardEarned, VisitCancelled, VisitRecorded
 
 __all__ = [
@@ -20,6 +21,9 @@ __all__ = [
     "OfferWithdrawn",
     "ProgrammeDefined",
     "ProgrammeUpdated",
+    "PublicCardIssued",
+    "PublicVisitCancelled",
+    "PublicVisitRecorded",
     "RewardEarned",
     "VenueClosed",
     "VenueRegistered",
