@@ -1,7 +1,7 @@
 """Every service's API under schemathesis, from its own OpenAPI: no server error, and every answer
 as the OpenAPI says, refusals included. Bounded and seeded: see
 leisure_infra.api_fuzzing. Each service first gets a little world (a programme, a venue, an offer,
-a card) whose ids replace the generated ones, so that generated requests reach the rules."""
+a card, a webhook subscription) whose ids replace the generated ones, so that generated requests reach the rules."""
 
 import asyncio
 import time
@@ -13,6 +13,7 @@ import pytest
 import schemathesis
 
 from issuance.main import create_app as create_issuance
+from integrations.main import create_app as create_integrations
 from issuance.settings import IssuanceSettings
 from leisure_contracts.events import CardIssued, OfferPublished
 from leisure_infra.api_fuzzing import FUZZ_SETTINGS, call_and_check, fuzz_settings, served
@@ -29,12 +30,15 @@ DISTRIBUTOR = bearer(Role.distributor, "fuzz-worker", region=REGION, organisatio
 READER = bearer(Role.stats_reader, "fuzz-reader", region=REGION)
 # Closing the venue or withdrawing the offer would leave nothing open for the other operations.
 ENDING = ("/close", "/withdraw")
+# A loopback port where nothing listens: deliveries to it fail at once, and nothing leaves the machine.
+NOWHERE = "http://127.0.0.1:9/events"
 
 # The OpenAPI documents do not depend on settings: apps built with the defaults give them unstarted.
 issuance_schema = schemathesis.openapi.from_dict(create_issuance().openapi())
 venues_schema = schemathesis.openapi.from_dict(create_venues().openapi())
 usage_schema = schemathesis.openapi.from_dict(create_usage().openapi())
 stats_schema = schemathesis.openapi.from_dict(create_stats().openapi())
+integrations_schema = schemathesis.openapi.from_dict(create_integrations().openapi())
 
 
 def created(response: httpx.Response) -> dict:
@@ -109,6 +113,15 @@ def stats_url(database_factory, kafka_broker):
         yield url
 
 
+@pytest.fixture(scope="module")
+def integrations_world(database_factory, kafka_broker):
+    with served(create_integrations(fuzz_settings("integrations", database_factory, kafka_broker))) as url:
+        event_types = httpx.get(f"{url}/v1/webhooks/event-types", headers=COORDINATOR).json()
+        subscription = created(httpx.post(f"{url}/v1/webhooks/subscriptions", headers=COORDINATOR, json={
+            "integrator": "fuzz-warehouse", "url": NOWHERE, "event_types": event_types[:1]}))
+        yield url, {"subscription_id": subscription["subscription_id"]}
+
+
 @issuance_schema.parametrize()
 @FUZZ_SETTINGS
 def test_issuance_api(case, issuance_world):
@@ -139,3 +152,10 @@ def test_usage_api(case, usage_world):
 @FUZZ_SETTINGS
 def test_stats_api(case, stats_url):
     call_and_check(case, stats_url, READER)
+
+
+@integrations_schema.parametrize()
+@FUZZ_SETTINGS
+def test_integrations_api(case, integrations_world):
+    url, known = integrations_world
+    call_and_check(case, url, COORDINATOR, {} if case.method == "DELETE" else known)
