@@ -2,8 +2,8 @@
 
 Starts PostgreSQL (unless LEISURE_DATABASE_URL names one) and the Tansu broker (unless
 LEISURE_KAFKA_BOOTSTRAP_SERVERS names one), creates the topics and the four service databases,
-starts the services, waits until all are ready, loads the demo data, prints the URLs and a token
-per role, and stops everything cleanly on Ctrl-C.
+starts the services and the console, waits until all are ready, loads the demo data, prints the URLs
+and a token per role, and stops everything cleanly on Ctrl-C.
 """
 
 import os
@@ -24,12 +24,13 @@ STATE_DIR = Path(os.environ.get("LEISURE_STATE_DIR", ".local"))
 BROKER_PORT = int(os.environ.get("LEISURE_KAFKA_PORT", "9092"))
 FIRST_SERVICE_PORT = int(os.environ.get("LEISURE_FIRST_PORT", str(SERVICES[0].port)))
 DATABASE_PREFIX = os.environ.get("LEISURE_DATABASE_PREFIX", "leisure")
+CONSOLE_PORT = int(os.environ.get("LEISURE_CONSOLE_PORT", str(FIRST_SERVICE_PORT - 1)))
 
 
 def main() -> int:
     stop_requested = _stop_on_signals()
     with local_platform(STATE_DIR, first_port=FIRST_SERVICE_PORT, database_prefix=DATABASE_PREFIX,
-                        broker_port=BROKER_PORT,
+                        broker_port=BROKER_PORT, console_port=CONSOLE_PORT,
                         bootstrap_servers=os.environ.get("LEISURE_KAFKA_BOOTSTRAP_SERVERS")) as platform:
         auth = AuthSettings(jwt_secret=ServiceSettings.model_fields["jwt_secret"].default)
         try:
@@ -39,7 +40,7 @@ def main() -> int:
             raise
         _print_welcome(platform, auth, loaded)
         while not stop_requested.is_set():
-            for process in platform.services.values():
+            for process in [*platform.services.values(), platform.console]:
                 if process.exited():
                     print(f"{process.spec.name} stopped unexpectedly; see {process.log_path}", file=sys.stderr)
                     return 1
@@ -83,6 +84,8 @@ def _print_welcome(platform: LocalPlatform, auth: AuthSettings, loaded: demo.Dem
                                               ttl_seconds=12 * 3600),
     }
     print("\nLeisure Pass is running.\n")
+    print(f"  console   {platform.console.spec.url}/   staff console and public service map "
+          "(sign in with a token below)")
     for spec in (process.spec for process in platform.services.values()):
         print(f"  {spec.name:<9} {spec.url}/docs   metrics: {spec.url}/metrics")
     print(f"\nDemo data: {loaded.summary}. Service logs: {STATE_DIR / 'logs'}/\n\nTokens (valid 12 h):")

@@ -1,0 +1,31 @@
+// Signing in locally: paste a token that `make run` printed (or `make token` minted). In
+// production the identity provider gives the token (see the console README, Signing in).
+
+import { field, h, heading, messages } from "../dom.js";
+import { t } from "../i18n.js";
+import { claims, scope, signIn } from "../session.js";
+
+const HOME = { venue_staff: "box-office", distributor: "cards", coordinator: "coordinator", stats_reader: "statistics" };
+
+export async function render(main, { needed, rerender }) {
+  const box = messages();
+  const input = h("textarea", { rows: "4", autocomplete: "off", spellcheck: "false", required: true });
+  const user = claims();
+  const form = h("form", {
+    onsubmit: (event) => {
+      event.preventDefault();
+      try {
+        const signedIn = signIn(input.value);
+        location.hash = `#/${HOME[signedIn.role] ?? "service-map"}`;
+        rerender?.();
+      } catch (error) {
+        box.show("refusal", error.message);
+      }
+    },
+  }, field("Access token", input, "Paste the whole token for your role; it stays in this browser tab only."),
+  h("button", { type: "submit", class: "primary" }, t("signIn")));
+  main.append(heading(t("signIn")));
+  if (needed) box.show("info", `This page is for: ${needed.map((role) => role.replace("_", " ")).join(", ")}. Sign in with such a token.`);
+  if (user) main.append(h("p", {}, `Signed in as ${user.role.replace("_", " ")} for ${scope(user)}.`));
+  main.append(box, form);
+}
