@@ -47,15 +47,19 @@ def service_specs(first_port: int) -> tuple[ServiceSpec, ...]:
 @contextmanager
 def local_platform(state_dir: Path, *, first_port: int, database_prefix: str, broker_port: int | None = None,
                    bootstrap_servers: str | None = None, postgres: PostgresServer | None = None,
-                   console_port: int | None = None, ready_timeout: float = 60) -> Iterator[LocalPlatform]:
+                   idempotent_producer: bool = True, console_port: int | None = None,
+                   service_variables: dict[str, str] | None = None,
+                   ready_timeout: float = 60) -> Iterator[LocalPlatform]:
     """Starts everything, waits until every service is ready, and stops it all on leaving (a
-    PostgreSQL server given by the caller stays up). `console_port`: start the console there too."""
+    PostgreSQL server given by the caller stays up). `idempotent_producer`: whether the broker given
+    supports it; `console_port`: start the console there too; `service_variables`: more settings
+    for every service (after its prefix), e.g. the tests' short consumer group timings."""
     logs = state_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         if postgres is None:
             postgres = stack.enter_context(PostgresServer.from_environment(state_dir / "pgdata"))
-        idempotent = True
+        idempotent = idempotent_producer
         if bootstrap_servers is None:
             broker = stack.enter_context(TansuBroker(port=broker_port, log_dir=logs))
             bootstrap_servers, idempotent = broker.bootstrap_servers, broker.supports_idempotence
@@ -66,7 +70,8 @@ def local_platform(state_dir: Path, *, first_port: int, database_prefix: str, br
             database = f"{database_prefix}_{spec.name}"
             # The local broker forgets its log on stop, so the databases start afresh too.
             postgres.recreate_database(database)
-            environment = service_environment(spec, postgres.dsn(database), bootstrap_servers, idempotent)
+            environment = service_environment(spec, postgres.dsn(database), bootstrap_servers, idempotent,
+                                              service_variables)
             services[spec.name] = ServiceProcess(spec, environment, logs / f"{spec.name}.log")
         console = None
         if console_port is not None:

@@ -20,6 +20,8 @@ const VIEWS = {
 };
 
 let config = null;
+let rendering = 0;
+let navigated = false;
 
 async function loadConfig() {
   const response = await fetch("/console/config.json");
@@ -50,18 +52,24 @@ function renderChrome() {
 }
 
 async function render() {
+  const generation = ++rendering;
   renderChrome();
   const main = document.getElementById("main");
   const { view, roles } = VIEWS[current()];
   const user = claims();
-  main.replaceChildren();
+  // Built off-page and shown only if no newer navigation started meanwhile.
+  const page = h("div", { class: "page" });
   if (roles !== null && !(user && roles.includes(user.role))) {
-    await signIn.render(main, { config, user, needed: roles, rerender: render });
+    await signIn.render(page, { config, user, needed: roles, rerender: render });
   } else {
-    await view.render(main, { config, user, rerender: render });
+    await view.render(page, { config, user, rerender: render });
   }
-  // Screen-reader and keyboard users land on the new page's heading.
-  main.querySelector("h1")?.focus();
+  if (generation !== rendering) return;
+  main.replaceChildren(page);
+  // After a navigation, screen-reader and keyboard users land on the new page's heading; on the
+  // first load the skip link stays the first stop.
+  if (navigated) main.querySelector("h1")?.focus();
+  navigated = true;
 }
 
 function showConnection() {
@@ -73,6 +81,11 @@ document.getElementById("language").addEventListener("change", (event) => {
   render();
 });
 window.addEventListener("hashchange", render);
+// The hash is the route: the skip link moves the focus without changing it.
+document.getElementById("skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  document.getElementById("main").focus();
+});
 window.addEventListener("online", showConnection);
 window.addEventListener("offline", showConnection);
 

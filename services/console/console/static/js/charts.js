@@ -29,13 +29,13 @@ export function barChart(title, rows, format = String, threshold = 5) {
       s("rect", { x: labelWidth, y, width: Math.max(barWidth, 1), height: rowHeight - 8,
         class: row.suppressed ? "bar suppressed" : "bar" }),
       s("text", { x: labelWidth + Math.max(barWidth, 1) + 6, y: y + 17, class: "chart-value" },
-        row.suppressed ? `< ${threshold}` : format(row.value ?? 0)));
+        row.suppressed ? "suppressed" : format(row.value ?? 0)));
   });
   if (!rows.length) svg.append(s("text", { x: 8, y: 20 }, "No figures for this period."));
   const figure = h("figure", { class: "chart-figure" }, h("figcaption", {}, title));
   figure.append(svg, h("details", {}, h("summary", {}, "Figures as a table"),
     h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "row"), h("th", { scope: "col" }, "value"))),
       h("tbody", {}, rows.map((row) => h("tr", {}, h("td", {}, row.label),
-        h("td", {}, row.suppressed ? `suppressed (fewer than ${threshold})` : format(row.value ?? 0))))))));
+        h("td", {}, row.suppressed ? `suppressed: a count below ${threshold} is never shown` : format(row.value ?? 0))))))));
   return figure;
 }

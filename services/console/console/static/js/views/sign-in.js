@@ -16,8 +16,9 @@ export async function render(main, { needed, rerender }) {
       event.preventDefault();
       try {
         const signedIn = signIn(input.value);
-        location.hash = `#/${HOME[signedIn.role] ?? "service-map"}`;
-        rerender?.();
+        const home = `#/${HOME[signedIn.role] ?? "service-map"}`;
+        if (location.hash === home) rerender();
+        else location.hash = home; // the hash change renders the page
       } catch (error) {
         box.show("refusal", error.message);
       }
