@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from leisure_infra.ports import free_port_block, is_free
+from leisure_infra.ports import free_port, free_port_block, is_free
 
 pytestmark = pytest.mark.integration
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -44,7 +44,7 @@ def runner_environment(tmp_path, postgres_server):
     prefix = f"lp_test_run_{uuid.uuid4().hex[:8]}"
     environment = {**os.environ, "LEISURE_STATE_DIR": str(tmp_path), "LEISURE_FIRST_PORT": str(first_port),
                    "LEISURE_KAFKA_PORT": str(first_port + 4), "LEISURE_DATABASE_PREFIX": prefix,
-                   "LEISURE_DATABASE_URL": postgres_server.admin_dsn}
+                   "LEISURE_DATABASE_URL": postgres_server.admin_dsn, "LEISURE_CONSOLE_PORT": str(free_port())}
     yield environment, first_port
     for service in ("issuance", "venues", "usage", "stats"):
         postgres_server.drop_database(f"{prefix}_{service}")
@@ -60,6 +60,9 @@ def test_the_runner_starts_everything_loads_demo_data_and_stops_cleanly_twice(ru
             for url in urls.values():
                 assert f"{url}/docs" in output
                 assert httpx.get(f"{url}/ready").status_code == 200
+            console = f"http://127.0.0.1:{environment['LEISURE_CONSOLE_PORT']}"
+            assert f"console   {console}/" in output
+            assert httpx.get(f"{console}/ready").status_code == 200
             tokens = dict(re.findall(r"^  (\w[\w ]*?) \(.*\):\n    (\S+)$", output, re.MULTILINE))
             assert set(tokens) == {"coordinator", "distributor", "venue staff", "stats reader"}
 
@@ -92,5 +95,5 @@ def test_the_runner_starts_everything_loads_demo_data_and_stops_cleanly_twice(ru
             assert len(visit_days) > 7 and max(visit_days) - min(visit_days) > timedelta(weeks=1), sorted(visit_days)
         finally:
             stop_runner(runner)
-        for port in range(first_port, first_port + 5):
+        for port in [*range(first_port, first_port + 5), int(environment["LEISURE_CONSOLE_PORT"])]:
             assert is_free(port), f"port {port} still taken after the runner stopped"
