@@ -46,8 +46,22 @@ async def test_a_worker_issues_a_card_with_background_only_and_manages_it(consol
     await expect(manage.get_by_test_id("card-status")).to_have_text("active")
     await manage.get_by_role("button", name="Renew").click()
     await expect(manage.get_by_role("status")).to_contain_text("Renewed: valid until")
+    # Revoking and replacing ask first: a dismissed question changes nothing.
+    questions = []
+
+    async def answer(dialog, accept: bool):
+        questions.append(dialog.message)
+        await (dialog.accept() if accept else dialog.dismiss())
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    await manage.get_by_role("button", name="Replace lost card").click()
+    await manage.get_by_role("button", name="Look up").click()  # waits for the question to be answered
+    await expect(manage.get_by_test_id("card-status")).to_have_text("active")
+    assert len(questions) == 1
+    page.on("dialog", lambda dialog: answer(dialog, accept=True))
     await manage.get_by_role("button", name="Replace lost card").click()
     await expect(manage.get_by_role("status")).to_contain_text("the old card is revoked as lost")
+    assert questions[0].startswith(f"Replace card {number} as lost?")
     replacement = re.search(r"new card number is (\d{4} \d{4} \d{4})", await manage.get_by_role("status").inner_text())[1]
     await expect(manage.get_by_test_id("card-status")).to_have_text("revoked")
     # A revoked card cannot be renewed: the refusal is the service's.

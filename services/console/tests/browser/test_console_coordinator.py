@@ -59,6 +59,16 @@ async def test_a_coordinator_registers_a_venue_and_publishes_an_offer_that_the_m
     await expect(found).to_contain_text("7 paikkaa jäljellä")
     await expect(found).to_contain_text("Vantaan kaupunginmuseo, Vantaa")
 
+    # Withdrawn after a question: it leaves the map.
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.reload()
+    await expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    await page.get_by_role("button", name="Withdraw Museon perhepäivä").click()
+    await expect(page.get_by_role("region", name="Offers").get_by_role("status")).to_contain_text(
+        "Withdrawn: Museon perhepäivä")
+    await public.get_by_role("button", name="Hae", exact=True).click()
+    await expect(public.get_by_role("status").filter(has_text="Hakuehdoilla ei löytynyt tarjouksia.")).to_be_visible()
+
 
 async def test_statistics_show_charts_with_suppression_and_the_yearly_csv_downloads(console):
     coordinator = console.token(Role.coordinator, region="uusimaa")

@@ -8,6 +8,7 @@ export function h(tag, props = {}, ...children) {
   for (const [name, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
     if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "value" && tag !== "select") element.setAttribute("value", value); // a form reset restores it
     else if (PROPERTIES.has(name)) late[name] = value;
     else if (name === "class") element.className = value;
     else element.setAttribute(name, value === true ? "" : value);

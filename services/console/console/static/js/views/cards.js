@@ -96,7 +96,8 @@ function cardSection(vocabulary, user) {
   const reason = select(vocabulary.revocation_reason.map((v) => [v, words(v)]), { name: "reason" });
   const answer = messages();
   const view = h("div");
-  const act = async (path, body, done) => {
+  const act = async (path, body, done, question) => {
+    if (question && !window.confirm(question)) return;
     try {
       const result = await call("issuance", `cards/${encodeURIComponent(number.value)}/${path}`, { method: "POST", body });
       answer.show("ok", done(result));
@@ -125,10 +126,12 @@ function cardSection(vocabulary, user) {
   const actions = h("div", { class: "actions" },
     h("button", { type: "button", onclick: () => act("renewal", undefined, (r) => `Renewed: valid until ${r.valid_until}.`) }, "Renew"),
     field("Reason for revoking", reason),
-    h("button", { type: "button", onclick: () => act("revocation", { reason: reason.value }, () => "Revoked.") }, "Revoke"),
+    h("button", { type: "button", onclick: () => act("revocation", { reason: reason.value }, () => "Revoked.",
+      `Revoke card ${number.value} (${words(reason.value)})? A revoked card cannot be used or renewed.`) }, "Revoke"),
     user.role === "distributor"
       ? h("button", { type: "button", onclick: () => act("replacement", undefined,
-        (r) => `Replaced: the new card number is ${printed(r.card_number)}; the old card is revoked as lost.`) }, "Replace lost card")
+        (r) => `Replaced: the new card number is ${printed(r.card_number)}; the old card is revoked as lost.`,
+        `Replace card ${number.value} as lost? It is revoked and a new number is issued.`) }, "Replace lost card")
       : null);
   return section("Renew, revoke or replace", form, view, actions, answer);
 }

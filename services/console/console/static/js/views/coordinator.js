@@ -173,6 +173,7 @@ function offerSection(vocabulary, programmes, venues, offers, region) {
     offers.map((offer) => [pick(offer.title), pick(offer.venue.name),
       offer.starts_at ? formatDate(offer.starts_at) : "open", offer.places_left === null ? "no limit" : String(offer.places_left),
       h("button", { type: "button", onclick: async (event) => {
+        if (!window.confirm(`Withdraw "${pick(offer.title)}"? It leaves the public map; this cannot be undone.`)) return;
         try {
           await call("venues", `offers/${offer.offer_id}/withdraw`, { method: "POST" });
           withdrawAnswer.show("ok", `Withdrawn: ${pick(offer.title)}.`);
