@@ -4,6 +4,7 @@ the operator's health, readiness and metrics."""
 import asyncio
 
 import httpx
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,9 +22,11 @@ READY_TIMEOUT_SECONDS = 2.0
 async def proxy(service: str, path: str, request: Request) -> Response:
     state = request.app.state
     where = target(state.settings.upstreams(), service, path, request.url.query)
+    headers = forwarded(request.headers.items(), FORWARDED_REQUEST_HEADERS)
+    # The service logs under the console's request id: one id finds both sides of a request.
+    headers["x-request-id"] = structlog.contextvars.get_contextvars()["request_id"]
     try:
-        answer = await forward(state.client, where, request.method,
-                               forwarded(request.headers.items(), FORWARDED_REQUEST_HEADERS), await request.body())
+        answer = await forward(state.client, where, request.method, headers, await request.body())
     except Unreachable:
         state.metrics.upstream_unreachable(service).inc()
         raise

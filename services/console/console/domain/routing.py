@@ -10,8 +10,8 @@ FORWARDED_REQUEST_HEADERS = frozenset({"authorization", "content-type", "accept"
 
 FORWARDED_RESPONSE_HEADERS = frozenset({
     "content-type", "content-disposition", "retry-after", "idempotent-replayed", "www-authenticate",
-    "x-request-id",
 })
+"""The request id is the console's own (the service was given it), so it is not passed back twice."""
 
 API_PREFIX = "v1/"
 """Only the services' APIs: their /metrics, /docs and /ready are for operators, not browsers."""

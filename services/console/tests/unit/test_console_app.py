@@ -56,6 +56,7 @@ async def test_a_request_reaches_its_service_with_the_token_and_the_answer_comes
     sent = services.received[-1]
     assert (sent.method, str(sent.url)) == ("POST", "http://usage:3/v1/visits")
     assert sent.headers["Authorization"] == "Bearer abc" and "cookie" not in sent.headers
+    assert sent.headers["X-Request-Id"] == answer.headers["X-Request-Id"]
     assert sent.content == b'{"card_number": "1"}'
 
     found = await client.get("/api/venues/v1/catalogue/offers?q=uinti&limit=5")
