@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -71,7 +72,10 @@ def _print_event_flow(platform: LocalPlatform) -> None:
 
 
 def _print_welcome(platform: LocalPlatform, auth: AuthSettings, loaded: demo.Demo) -> None:
-    venue_id = loaded.offers[0]["venue_id"]
+    # A box office with an offer open today, so that the printed token can record a visit at once.
+    now = datetime.now(timezone.utc)
+    venue_id = next(offer["venue_id"] for offer in loaded.offers
+                    if offer["starts_at"] is None or datetime.fromisoformat(offer["starts_at"]) <= now)
     tokens = {
         "coordinator (uusimaa)": mint_token(auth, Role.coordinator, "local-coordinator", region="uusimaa",
                                             ttl_seconds=12 * 3600),
