@@ -66,19 +66,26 @@ async def test_visits_made_offline_are_kept_with_their_keys_and_sent_when_the_ne
     await page.get_by_label("Offer", exact=True).select_option(label="Museokäynti")
 
     await console.browser.set_offline(True)
-    await page.get_by_label("Card number").fill(card["card_number"])
-    await page.get_by_role("button", name="Record visit").click()
-    await expect(page.get_by_role("status").filter(has_text="saved on this device")).to_have_count(2)
+    mistyped = card["card_number"][:-1] + str((int(card["card_number"][-1]) + 1) % 10)
+    for number in (card["card_number"], mistyped):
+        await page.get_by_label("Card number").fill(number)
+        await page.get_by_role("button", name="Record visit").click()
+        await expect(page.get_by_role("status").filter(has_text="The visit is saved on this device")).to_be_visible()
+    await expect(page.get_by_role("status").filter(has_text="2 visit(s) saved on this device")).to_be_visible()
     queued = json.loads(await page.evaluate("localStorage.getItem('leisure.boxOffice.queue')"))
-    assert len(queued) == 1
+    assert [entry["visit"]["card_number"] for entry in queued] == [card["card_number"], mistyped]
+    assert len({entry["visit"]["idempotency_key"] for entry in queued}) == 2
     visit = queued[0]["visit"]
-    assert visit["card_number"] == card["card_number"] and len(visit["idempotency_key"]) >= 8
     occurred_at = datetime.fromisoformat(visit["occurred_at"])
     await console.screenshot(page, "box-office-offline")
 
     await console.browser.set_offline(False)
     sent = page.get_by_role("list", name="Visits sent after the connection returned")
-    await expect(sent).to_contain_text("Recorded: 1 ticket(s)", timeout=30_000)
+    await expect(sent.get_by_role("listitem")).to_have_count(2, timeout=30_000)
+    await expect(sent.get_by_role("listitem").first).to_contain_text("Recorded: 1 ticket(s)")
+    # Refused once sent: not dropped silently, but listed with the service's reason.
+    await expect(sent.get_by_role("listitem").last).to_contain_text("NOT recorded")
+    await expect(sent.get_by_role("listitem").last).to_contain_text("(card_number_mistyped)")
     assert await page.evaluate("localStorage.getItem('leisure.boxOffice.queue')") == "[]"
 
     usage = httpx.Client(base_url=console.world.services["usage"], headers={"Authorization": f"Bearer {staff}"})
@@ -89,3 +96,23 @@ async def test_visits_made_offline_are_kept_with_their_keys_and_sent_when_the_ne
     again = usage.post("/v1/visits", json=visit)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["visit"]["visit_id"] == recorded[0]["visit_id"]
+
+
+async def test_a_visit_is_recorded_from_the_keyboard_alone(console):
+    offer, card = museum_and_card(console.world)
+    page = await console.sign_in(console.token(Role.venue_staff, venues=[offer["venue_id"]]))
+    await page.get_by_label("Offer", exact=True).focus()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Card number")).to_be_focused()
+    await page.keyboard.type(card["card_number"])
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Children under 16")).to_be_focused()
+    await page.keyboard.type("1")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Escort (free, where the card allows)")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Record visit")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("status").filter(has_text="Recorded")).to_contain_text("Recorded:")
+    # Ready for the next card at once.
+    await expect(page.get_by_label("Card number")).to_be_focused()

@@ -19,6 +19,24 @@ async def test_a_coordinator_registers_a_venue_and_publishes_an_offer_that_the_m
     await console.assert_accessible_basics(page)
     await console.screenshot(page, "coordination")
 
+    programmes = page.get_by_role("region", name="Programmes")
+    programme_id = f"vantaa-youth-pass-{uuid.uuid4().hex[:6]}"
+    await programmes.get_by_text("Define a programme").click()
+    await programmes.get_by_label("Programme id").fill(programme_id)
+    await programmes.get_by_label("Name in Finnish").fill("Nuorten vapaa-aikapassi")
+    await programmes.get_by_label("Eligibility criteria").fill("Client of youth outreach work")
+    await programmes.get_by_label("Children under 16 per card").fill("2")
+    await programmes.get_by_label("Reward every N visits (empty: none)").fill("10")
+    await programmes.get_by_label("Reward", exact=True).fill("A cinema ticket")
+    await programmes.get_by_role("button", name="Define programme").click()
+    await expect(programmes.get_by_role("status")).to_contain_text(f"Programme {programme_id} defined.")
+    coordinator = {"Authorization": f"Bearer {console.token(Role.coordinator, region='uusimaa')}"}
+    defined = next(p for p in httpx.get(f"{console.world.services['issuance']}/v1/programmes", headers=coordinator).json()
+                   if p["programme_id"] == programme_id)
+    assert defined["eligibility_criteria"] == ["Client of youth outreach work"]
+    assert defined["children_allowance"] == 2 and defined["home_region"] == "uusimaa"
+    assert defined["reward_rule"] == {"every_visits": 10, "description": "A cinema ticket"}
+
     distributors = page.get_by_role("region", name="Distributors")
     await distributors.get_by_label("Distributor id").fill("espoo-social-office")
     await distributors.get_by_label("Organisation's name").fill("Espoon sosiaalitoimisto")
