@@ -127,7 +127,16 @@ export async function render(main, { user }) {
   await loadOffers();
   showQueue();
   await showToday();
-  window.addEventListener("online", sendQueued);
-  const timer = setInterval(() => { if (!document.body.contains(form)) { clearInterval(timer); window.removeEventListener("online", sendQueued); } else if (queued().length && navigator.onLine) sendQueued(); }, RETRY_SECONDS * 1000);
-  if (queued().length && navigator.onLine) sendQueued();
+  const retry = () => {
+    if (!form.isConnected) {
+      // The page was left: stop trying from here (the next box office page takes over).
+      clearInterval(timer);
+      window.removeEventListener("online", retry);
+    } else if (queued().length && navigator.onLine) {
+      sendQueued();
+    }
+  };
+  const timer = setInterval(retry, RETRY_SECONDS * 1000);
+  window.addEventListener("online", retry);
+  if (queued().length && navigator.onLine) sendQueued(); // left from before a reload
 }
