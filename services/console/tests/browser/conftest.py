@@ -91,6 +91,7 @@ class Console:
     async def sign_in(self, bearer: str) -> Page:
         """As staff do locally: paste the token on the sign-in page."""
         page = await self.open("#/sign-in")
+        await self.assert_accessible_basics(page)
         await page.get_by_label("Access token").fill(bearer)
         await page.get_by_role("button", name="Kirjaudu", exact=True).click()
         await expect(page.get_by_role("button", name="Kirjaudu ulos")).to_be_visible()

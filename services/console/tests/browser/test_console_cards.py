@@ -83,3 +83,18 @@ async def test_a_worker_issues_a_card_with_background_only_and_manages_it(consol
     await expect(rows.filter(has_text=number)).to_have_count(1)
     await expect(rows.filter(has_text=replacement)).to_have_count(1)
     await console.screenshot(page, "cards-follow-up")
+
+
+async def test_a_coordinator_follows_up_one_organisations_cards_and_issues_none(console):
+    page = await console.sign_in(console.token(Role.coordinator, region="uusimaa"))
+    await page.goto(f"{console.url}/#/cards")
+    await expect(page.get_by_role("heading", name="Cards", level=1)).to_be_visible()
+    await expect(page.get_by_role("region", name="Issue a card")).to_have_count(0)
+    await console.assert_accessible_basics(page)
+    follow_up = page.get_by_role("region", name="Follow-up list")
+    await follow_up.get_by_label("Distributor id").fill("espoo-youth-outreach")
+    await follow_up.get_by_role("button", name="Show").click()
+    youth_cards = [c for c in console.world.demo.cards if c["distributor_id"] == "espoo-youth-outreach"]
+    rows = follow_up.get_by_role("row").filter(has_text="espoo-youth-outreach")
+    await expect(rows).to_have_count(len(youth_cards))
+    await expect(follow_up.get_by_role("row").filter(has_text="espoo-social-office")).to_have_count(0)

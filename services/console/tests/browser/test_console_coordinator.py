@@ -1,6 +1,7 @@
 """The coordinator in chromium: distributors, venues and offers through the console, the new offer
 in the public map at once; statistics as charts and the yearly CSV."""
 
+import re
 import uuid
 from datetime import datetime
 
@@ -57,6 +58,7 @@ async def test_a_coordinator_registers_a_venue_and_publishes_an_offer_that_the_m
     await venues.get_by_label("Languages served").fill("fi, sv")
     await venues.get_by_role("button", name="Register venue").click()
     await expect(venues.get_by_role("status")).to_contain_text("Venue registered")
+    venue_id = re.search(r"Venue registered: ([0-9a-f-]{36})", await venues.get_by_role("status").inner_text())[1]
 
     offers = page.get_by_role("region", name="Offers")
     await offers.get_by_text("Publish an offer").click()
@@ -86,6 +88,13 @@ async def test_a_coordinator_registers_a_venue_and_publishes_an_offer_that_the_m
         "Withdrawn: Museon perhepäivä")
     await public.get_by_role("button", name="Hae", exact=True).click()
     await expect(public.get_by_role("status").filter(has_text="Hakuehdoilla ei löytynyt tarjouksia.")).to_be_visible()
+
+    # The venue closes: it leaves the list, and the venues service says it is closed.
+    await page.get_by_role("button", name="Close Vantaan kaupunginmuseo").click()
+    await expect(page.get_by_role("region", name="Venues").get_by_role("status")).to_contain_text(
+        "Closed: Vantaan kaupunginmuseo; its open offers were withdrawn.")
+    await expect(page.get_by_role("button", name="Close Vantaan kaupunginmuseo")).to_have_count(0)
+    assert httpx.get(f"{console.world.services['venues']}/v1/venues/{venue_id}").json()["closed"] is True
 
 
 async def test_statistics_show_charts_with_suppression_and_the_yearly_csv_downloads(console):

@@ -17,7 +17,7 @@ export async function render(main, { config, user }) {
   }
   main.append(heading("Cards"), loadProblem);
   if (user.role === "distributor") main.append(issueSection(programmes, vocabulary));
-  main.append(cardSection(vocabulary, user), followUpSection(programmes));
+  main.append(cardSection(vocabulary, user), followUpSection(programmes, user));
 }
 
 function issueSection(programmes, vocabulary) {
@@ -136,9 +136,11 @@ function cardSection(vocabulary, user) {
   return section("Renew, revoke or replace", form, view, actions, answer);
 }
 
-function followUpSection(programmes) {
+function followUpSection(programmes, user) {
   const status = select([["", "any"], ["active", "active"], ["expired", "expired"], ["revoked", "revoked"]], { name: "status" });
   const programme = select([["", "any"], ...programmes.map((p) => [p.programme_id, pick(p.name)])], { name: "programme" });
+  // Coordinators see the whole region's cards and can narrow them to one organisation.
+  const distributor = user.role === "coordinator" ? h("input", { type: "text", name: "distributor_id" }) : null;
   const answer = messages();
   const list = h("div");
   const more = h("button", { type: "button", hidden: true }, "More cards");
@@ -147,7 +149,7 @@ function followUpSection(programmes) {
   async function load(append) {
     try {
       const page = await call("issuance", "cards", { query: { status: status.value, programme_id: programme.value,
-        limit: 50, after: append ? next : null } });
+        distributor_id: distributor?.value, limit: 50, after: append ? next : null } });
       rows = append ? [...rows, ...page.cards] : page.cards;
       next = page.next;
       more.hidden = !next;
@@ -159,7 +161,8 @@ function followUpSection(programmes) {
   }
   more.addEventListener("click", () => load(true));
   const form = h("form", { class: "inline", onsubmit: (event) => { event.preventDefault(); load(false); } },
-    field("Status", status), field("Programme", programme), h("button", { type: "submit" }, "Show"));
+    field("Status", status), field("Programme", programme),
+    distributor ? field("Distributor id", distributor) : null, h("button", { type: "submit" }, "Show"));
   load(false);
   return section("Follow-up list", form, answer, list, more);
 }

@@ -110,8 +110,22 @@ function venueSection(vocabulary, region, venues) {
   const languages = h("input", { type: "text", name: "languages", value: "fi" });
   const accessibility = h("input", { type: "text", name: "accessibility" });
   const known = h("div");
-  const showVenues = () => known.replaceChildren(table(`Venues (${venues.size})`, ["Venue", "Municipality", "Kind", "Id"],
-    [...venues.values()].map((v) => [pick(v.name), v.municipality, words(v.kind), v.venue_id])));
+  const closeAnswer = messages();
+  const close = async (venue) => {
+    if (!window.confirm(`Close ${pick(venue.name)}? Its open offers are withdrawn; this cannot be undone.`)) return;
+    try {
+      await call("venues", `venues/${venue.venue_id}/close`, { method: "POST" });
+      venues.delete(venue.venue_id);
+      showVenues();
+      document.dispatchEvent(new CustomEvent("venues-changed"));
+      closeAnswer.show("ok", `Closed: ${pick(venue.name)}; its open offers were withdrawn.`);
+    } catch (error) {
+      closeAnswer.refusal(error);
+    }
+  };
+  const showVenues = () => known.replaceChildren(table(`Venues (${venues.size})`, ["Venue", "Municipality", "Kind", "Id", ""],
+    [...venues.values()].map((v) => [pick(v.name), v.municipality, words(v.kind), v.venue_id,
+      h("button", { type: "button", onclick: () => close(v) }, `Close ${pick(v.name)}`)])));
   showVenues();
   const register = form(async () => {
     const body = { name: localized(fi, sv, en), region, municipality: municipality.value, kind: kind.value,
@@ -128,7 +142,7 @@ function venueSection(vocabulary, region, venues) {
   field("Municipality", municipality), field("Kind", kind), field("Street address", street),
   field("Postal code", postal), field("Languages served", languages, "Comma-separated ISO 639-1 codes: fi, sv, en…"),
   field("Accessibility (Finnish)", accessibility), h("button", { type: "submit", class: "primary" }, "Register venue"));
-  return section("Venues", h("p", {}, "Venues with open offers in the region, and those registered here."), known,
+  return section("Venues", h("p", {}, "Venues with open offers in the region, and those registered here."), closeAnswer, known,
     h("details", {}, h("summary", {}, "Register a venue"), register, answer));
 }
 
