@@ -41,6 +41,11 @@ async def test_venue_staff_record_see_refusals_and_cancel_the_same_day(console):
     today = page.get_by_role("table", name="Visits today").get_by_role("row").filter(has_text=f"…{ending}")
     await expect(today.filter(has_text="recorded")).to_have_count(1)
     await console.screenshot(page, "box-office")
+    # A tablet held upright too: nothing wider than the screen, the record button big enough to tap.
+    await page.set_viewport_size({"width": 768, "height": 1024})
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    button = await page.get_by_role("button", name="Record visit").bounding_box()
+    assert button["height"] >= 44 and button["width"] >= 44
 
     # A typo in the number: the usage service's own words, with its code.
     mistyped = card["card_number"][:-1] + str((int(card["card_number"][-1]) + 1) % 10)
@@ -116,3 +121,22 @@ async def test_a_visit_is_recorded_from_the_keyboard_alone(console):
     await expect(page.get_by_role("status").filter(has_text="Recorded")).to_contain_text("Recorded:")
     # Ready for the next card at once.
     await expect(page.get_by_label("Card number")).to_be_focused()
+
+
+async def test_the_offer_stays_chosen_for_the_next_card(console):
+    # The swimming hall has two offers, listed soonest first: the course that began weeks ago, then
+    # swimming (open since published), which the culture card may use.
+    swimming = next(o for o in console.world.demo.offers if o["title"].get("fi") == "Uinti")
+    listed = console.catalogue(venue_id=swimming["venue_id"], sort="soonest")
+    assert len(listed) == 2 and listed[0]["offer_id"] != swimming["offer_id"]
+    _, card = museum_and_card(console.world)
+    page = await console.sign_in(console.token(Role.venue_staff, venues=[swimming["venue_id"]]))
+    offer = page.get_by_label("Offer", exact=True)
+    await offer.select_option(label="Uinti")
+    await page.get_by_label("Card number").fill(card["card_number"])
+    await page.get_by_label("Children under 16").fill("1")
+    await page.get_by_role("button", name="Record visit").click()
+    await expect(page.get_by_role("status").filter(has_text="Recorded")).to_contain_text("Recorded: 2 ticket(s)")
+    await expect(offer).to_have_value(swimming["offer_id"])
+    await expect(page.get_by_label("Card number")).to_have_value("")
+    await expect(page.get_by_label("Children under 16")).to_have_value("0")

@@ -32,9 +32,11 @@ export async function render(main, { user }) {
   async function loadOffers() {
     try {
       const page = await call("venues", "catalogue/offers", { query: { venue_id: venueSelect.value, limit: 100, sort: "soonest" } });
+      const chosen = offerSelect.value;
       offers = new Map(page.offers.map((offer) => [offer.offer_id, offer]));
       offerSelect.replaceChildren(...page.offers.map((offer) => h("option", { value: offer.offer_id },
         `${pick(offer.title)}${offer.places_left === null ? "" : ` (${offer.places_left} left)`}`)));
+      if (offers.has(chosen)) offerSelect.value = chosen; // places left changed, not the choice
     } catch (error) {
       answer.refusal(error);
     }
@@ -64,6 +66,13 @@ export async function render(main, { user }) {
     await showToday();
   }
 
+  // The venue and the offer stay chosen for the next card: only the visit's own fields clear.
+  function clearVisit() {
+    cardNumber.value = "";
+    children.value = "0";
+    escort.checked = false;
+  }
+
   async function record(event) {
     event.preventDefault();
     const tickets = 1 + Number(children.value || 0) + (escort.checked ? 1 : 0);
@@ -72,7 +81,7 @@ export async function render(main, { user }) {
     try {
       const result = await call("usage", "visits", { method: "POST", body: visit });
       answer.show("ok", recorded(result));
-      form.reset();
+      clearVisit();
       await Promise.all([showToday(), loadOffers()]);
     } catch (error) {
       if (!error.transient) {
@@ -82,7 +91,7 @@ export async function render(main, { user }) {
       // Nothing was recorded: keep it, with the moment it happened, to send when online again.
       enqueue({ visit: { ...visit, occurred_at: new Date().toISOString() } });
       answer.show("info", "No connection: the visit is saved on this device and will be sent when the connection returns.");
-      form.reset();
+      clearVisit();
       showQueue();
     }
     cardNumber.focus();

@@ -59,7 +59,9 @@ function issueSection(programmes, vocabulary) {
         const card = await call("issuance", "cards", { method: "POST", body });
         answer.show("ok", `Card issued: ${printed(card.card_number)}.`);
         issuedCard.replaceChildren(cardToHand(card, programmes));
+        const chosen = programme.value;
         form.reset();
+        programme.value = chosen; // the next card is often of the same programme
         showCriteria();
       } catch (error) {
         answer.refusal(error);
