@@ -103,4 +103,4 @@ async def test_the_front_end_is_served_from_one_origin_under_a_strict_content_po
     assert "script-src 'self'" in policy and "connect-src 'self'" in policy
     script = await client.get("/js/app.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
-    assert json.loads((await client.get("/console/config.json")).text)["oidc"] == {"issuer": None, "client_id": None}
+    assert json.loads((await client.get("/console/config.json")).text)["oidc"] == {"enabled": False}

@@ -2,6 +2,7 @@
 
 import { h } from "./dom.js";
 import { language, setLanguage, t } from "./i18n.js";
+import { finishSignIn } from "./oidc.js";
 import { claims, scope, signOut } from "./session.js";
 import * as boxOffice from "./views/box-office.js";
 import * as cards from "./views/cards.js";
@@ -91,5 +92,16 @@ window.addEventListener("offline", showConnection);
 
 await loadConfig();
 showConnection();
+const query = new URLSearchParams(location.search);
+if (query.has("code") || query.has("error")) {
+  // Back from the identity provider: the page to show is set without a hash change (one render).
+  try {
+    const signedIn = await finishSignIn(query);
+    history.replaceState(null, "", `/#/${signIn.HOME[signedIn.role] ?? "service-map"}`);
+  } catch (error) {
+    history.replaceState(null, "", "/#/sign-in");
+    signIn.showProblem(error.message);
+  }
+}
 await render();
 document.body.dataset.ready = "true";
