@@ -1,5 +1,5 @@
 // Horizontal bar charts as inline SVG, with the numbers also in a table beside them for screen
-// readers and for copying. A suppressed count (too small to show) is drawn as a hatched stub.
+// readers and for copying. A count the service keeps back is drawn as a grey stub.
 
 import { h } from "./dom.js";
 
@@ -13,7 +13,7 @@ function s(tag, attributes = {}, ...children) {
 }
 
 /** rows: [{label, value, suppressed}]; `format` turns a value into its text. */
-export function barChart(title, rows, format = String, threshold = 5) {
+export function barChart(title, rows, format = String) {
   const rowHeight = 28;
   const labelWidth = 170;
   const width = 560;
@@ -36,6 +36,6 @@ export function barChart(title, rows, format = String, threshold = 5) {
   figure.append(svg, h("details", {}, h("summary", {}, "Figures as a table"),
     h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "row"), h("th", { scope: "col" }, "value"))),
       h("tbody", {}, rows.map((row) => h("tr", {}, h("td", {}, row.label),
-        h("td", {}, row.suppressed ? `suppressed: a count below ${threshold} is never shown` : format(row.value ?? 0))))))));
+        h("td", {}, row.suppressed ? "suppressed: too few to show without singling someone out" : format(row.value ?? 0))))))));
   return figure;
 }

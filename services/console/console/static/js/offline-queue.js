@@ -23,8 +23,8 @@ function remove(key) {
 
 /**
  * Send the queued visits in the order they happened. A visit leaves the queue once the service
- * has answered it, recorded or refused (`onAnswer` shows which); on a transient failure the rest
- * wait for the next try.
+ * has answered it, recorded or refused (`onAnswer` shows which); on a transient failure or a
+ * request to wait the rest wait for the next try.
  */
 export async function flush(send, onAnswer) {
   if (sending) return;
@@ -36,7 +36,8 @@ export async function flush(send, onAnswer) {
         remove(entry.visit.idempotency_key);
         onAnswer(entry, answer, null);
       } catch (error) {
-        if (error.transient) return;
+        // Not answered, or asked to wait (429 with Retry-After): this and the rest stay for later.
+        if (error.transient || error.status === 429) return;
         remove(entry.visit.idempotency_key);
         onAnswer(entry, null, error);
       }

@@ -28,9 +28,11 @@ export async function render(main, { user }) {
         const result = await call("stats", figure.path, { query: { ...figure.query, year: year.value, region: region.value } });
         const rows = result.rows.map((row) => {
           const cell = row.cells[figure.column];
-          return { label: Object.values(row.key).map((part) => words(part ?? "—")).join(" / "), value: cell.value, suppressed: cell.suppressed };
+          // A count the service keeps back comes as null (and, from older versions, `suppressed`).
+          const hidden = cell.suppressed === true || cell.value === null;
+          return { label: Object.values(row.key).map((part) => words(part ?? "—")).join(" / "), value: cell.value, suppressed: hidden };
         });
-        return barChart(`${figure.title}, ${year.value}`, rows, figure.format, result.threshold);
+        return barChart(`${figure.title}, ${year.value}`, rows, figure.format);
       } catch (error) {
         const box = messages();
         box.refusal(error);
