@@ -95,6 +95,7 @@ async def test_staff_sign_in_through_the_identity_provider_with_pkce(console_wit
     console = console_with_provider
     page = await console.open("#/sign-in")
     await console.assert_accessible_basics(page)
+    await console.screenshot(page, "sign-in")
     await page.get_by_role("button", name="Sign in with the identity provider").click()
 
     await expect(page.get_by_role("heading", name="Coordination — uusimaa", level=1)).to_be_visible()
