@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from console.adapters import api
+from console.adapters import api, sign_in_api
 from console.adapters.metrics import ConsoleMetrics
 from console.settings import ConsoleSettings
 from leisure_runtime.app import RequestContextMiddleware
@@ -44,6 +44,7 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.add_exception_handler(Refusal, _refusal)
     app.include_router(api.router)
+    app.include_router(sign_in_api.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -17,6 +17,11 @@ class ConsoleSettings(BaseSettings):
     oidc_client_id: str | None = None
     log_level: str = "INFO"
 
+    @property
+    def sign_in_configured(self) -> bool:
+        """Both the provider and the client id: otherwise staff sign in with a pasted token."""
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
     def upstreams(self) -> dict[str, str]:
         return {name: str(getattr(self, f"{name}_url")).rstrip("/")
                 for name in ("issuance", "venues", "usage", "stats")}

@@ -1,5 +1,5 @@
 """The console's own routes: the proxy to the services, what the front end needs to start, and
-the operator's health, readiness and metrics."""
+the operator's health, readiness and metrics. Signing in: `sign_in_api`."""
 
 import asyncio
 
@@ -8,9 +8,7 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
 
-from console.application import sign_in
 from console.application.forwarding import Unreachable, forward
 from console.domain.routing import FORWARDED_REQUEST_HEADERS, forwarded, target
 from console.domain.vocabulary import vocabulary
@@ -39,28 +37,7 @@ async def proxy(service: str, path: str, request: Request) -> Response:
 @router.get("/console/config.json", tags=["console"], summary="Vocabulary and sign-in settings for the front end")
 async def config(request: Request) -> dict:
     settings = request.app.state.settings
-    return {"vocabulary": vocabulary(), "oidc": {"enabled": _provider_configured(settings)}}
-
-
-@router.get("/console/oidc/provider", tags=["console"],
-            summary="Where the sign-in page sends the browser: the identity provider's authorization endpoint")
-async def oidc_provider(request: Request) -> dict:
-    provider = await _provider(request)
-    return {"authorization_endpoint": provider.authorization_endpoint, "client_id": provider.client_id}
-
-
-class CodeExchange(BaseModel):
-    code: str = Field(min_length=1, max_length=2000)
-    code_verifier: str = Field(min_length=43, max_length=128, description="PKCE (RFC 7636)")
-    redirect_uri: str = Field(min_length=1, max_length=2000)
-
-
-@router.post("/console/oidc/token", tags=["console"],
-             summary="The code from the identity provider exchanged for an access token (PKCE)")
-async def oidc_token(exchange: CodeExchange, request: Request) -> dict:
-    provider = await _provider(request)
-    return await sign_in.exchange_code(request.app.state.client, provider, exchange.code, exchange.code_verifier,
-                                       exchange.redirect_uri)
+    return {"vocabulary": vocabulary(), "oidc": {"enabled": settings.sign_in_configured}}
 
 
 @router.get("/health", tags=["operations"], summary="Liveness: the process answers")
@@ -82,21 +59,6 @@ async def ready(request: Request) -> JSONResponse:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-
-def _provider_configured(settings) -> bool:
-    return bool(settings.oidc_issuer and settings.oidc_client_id)
-
-
-async def _provider(request: Request) -> sign_in.Provider:
-    """The provider's endpoints, found once and kept for the process's life."""
-    state, settings = request.app.state, request.app.state.settings
-    if not _provider_configured(settings):
-        raise sign_in.SignInRefused("sign_in_not_configured",
-                                    "this console has no identity provider: sign in with a token")
-    if getattr(state, "provider", None) is None:
-        state.provider = await sign_in.discover(state.client, settings.oidc_issuer, settings.oidc_client_id)
-    return state.provider
 
 
 async def _alive(client: httpx.AsyncClient, url: str) -> bool:
