@@ -7,7 +7,8 @@ UV := $(TOOLS)/bin/uv
 PYTHON ?= python3
 export UV_PYTHON_PREFERENCE := system
 
-.PHONY: run test test-unit test-integration test-crossservice bench lock schemas token clean
+.PHONY: run test screenshots test-unit test-integration test-crossservice bench lock schemas token clean
+CHROMIUM := /usr/bin/chromium
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -20,11 +21,21 @@ $(UV):
 run: .venv/.synced
 	$(UV) run --frozen python -m leisure_infra.runner
 
-# Cross-service tests run once per broker kind; the rest once, on Tansu.
-test: .venv/.synced
-	$(UV) run --frozen pytest -m "not crossservice"
+# The console's browser tests drive Debian's chromium (Playwright talks to it; no browser download).
+# Installed only when missing; needs root, as on the development machines and CI.
+$(CHROMIUM):
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+
+# Cross-service tests run once per broker kind; the browser tests and the rest once, on Tansu.
+test: .venv/.synced $(CHROMIUM)
+	$(UV) run --frozen pytest -m "not crossservice and not browser"
 	LEISURE_TEST_BROKER=tansu $(UV) run --frozen pytest -m crossservice
 	LEISURE_TEST_BROKER=mock $(UV) run --frozen pytest -m crossservice
+	LEISURE_TEST_BROKER=tansu $(UV) run --frozen pytest -m browser
+
+# Writes the console README's screenshots (docs/screenshots/) from the browser tests.
+screenshots: .venv/.synced $(CHROMIUM)
+	LEISURE_CONSOLE_SCREENSHOTS=docs/screenshots $(UV) run --frozen pytest -m browser services/console/tests/browser
 
 # Not part of `make test`: about ten minutes of load on this machine; see README.md, Benchmarks.
 bench: .venv/.synced

@@ -2,14 +2,15 @@
 
 Starts PostgreSQL (unless LEISURE_DATABASE_URL names one) and the Tansu broker (unless
 LEISURE_KAFKA_BOOTSTRAP_SERVERS names one), creates the topics and the service databases,
-starts the services, waits until all are ready, loads the demo data, prints the URLs and a token
-per role, and stops everything cleanly on Ctrl-C.
+starts the services and the console, waits until all are ready, loads the demo data, prints the URLs
+and a token per role, and stops everything cleanly on Ctrl-C.
 """
 
 import os
 import signal
 import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -24,12 +25,13 @@ STATE_DIR = Path(os.environ.get("LEISURE_STATE_DIR", ".local"))
 BROKER_PORT = int(os.environ.get("LEISURE_KAFKA_PORT", "9092"))
 FIRST_SERVICE_PORT = int(os.environ.get("LEISURE_FIRST_PORT", str(SERVICES[0].port)))
 DATABASE_PREFIX = os.environ.get("LEISURE_DATABASE_PREFIX", "leisure")
+CONSOLE_PORT = int(os.environ.get("LEISURE_CONSOLE_PORT", str(FIRST_SERVICE_PORT - 1)))
 
 
 def main() -> int:
     stop_requested = _stop_on_signals()
     with local_platform(STATE_DIR, first_port=FIRST_SERVICE_PORT, database_prefix=DATABASE_PREFIX,
-                        broker_port=BROKER_PORT,
+                        broker_port=BROKER_PORT, console_port=CONSOLE_PORT,
                         bootstrap_servers=os.environ.get("LEISURE_KAFKA_BOOTSTRAP_SERVERS")) as platform:
         auth = AuthSettings(jwt_secret=ServiceSettings.model_fields["jwt_secret"].default)
         try:
@@ -39,7 +41,7 @@ def main() -> int:
             raise
         _print_welcome(platform, auth, loaded)
         while not stop_requested.is_set():
-            for process in platform.services.values():
+            for process in [*platform.services.values(), platform.console]:
                 if process.exited():
                     print(f"{process.spec.name} stopped unexpectedly; see {process.log_path}", file=sys.stderr)
                     return 1
@@ -70,7 +72,10 @@ def _print_event_flow(platform: LocalPlatform) -> None:
 
 
 def _print_welcome(platform: LocalPlatform, auth: AuthSettings, loaded: demo.Demo) -> None:
-    venue_id = loaded.offers[0]["venue_id"]
+    # A box office with an offer open today, so that the printed token can record a visit at once.
+    now = datetime.now(timezone.utc)
+    venue_id = next(offer["venue_id"] for offer in loaded.offers
+                    if offer["starts_at"] is None or datetime.fromisoformat(offer["starts_at"]) <= now)
     tokens = {
         "coordinator (uusimaa)": mint_token(auth, Role.coordinator, "local-coordinator", region="uusimaa",
                                             ttl_seconds=12 * 3600),
@@ -83,6 +88,8 @@ def _print_welcome(platform: LocalPlatform, auth: AuthSettings, loaded: demo.Dem
                                               ttl_seconds=12 * 3600),
     }
     print("\nLeisure Pass is running.\n")
+    print(f"  console   {platform.console.spec.url}/   staff console and public service map "
+          "(sign in with a token below)")
     for spec in (process.spec for process in platform.services.values()):
         print(f"  {spec.name:<12} {spec.url}/docs   metrics: {spec.url}/metrics")
     print(f"\nEvents (AsyncAPI 3.0): {platform.url('integrations')}/asyncapi.yaml; integrators: docs/integrators.md")

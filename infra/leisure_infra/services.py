@@ -27,6 +27,8 @@ SERVICES = (
     ServiceSpec("stats", 8004),
     ServiceSpec("integrations", 8005),
 )
+CONSOLE = ServiceSpec("console", 8000)
+"""The staff web console and public service map: in front of the services, not one of them."""
 
 
 @dataclass
@@ -80,6 +82,11 @@ def service_environment(
         f"{prefix}_HTTP_PORT": str(spec.port),
         **{f"{prefix}_{name}": value for name, value in (extra or {}).items()},
     }
+
+
+def console_environment(upstreams: dict[str, str]) -> dict[str, str]:
+    """The console's settings: the URL of each service it passes requests on to."""
+    return {f"CONSOLE_{name.upper()}_URL": url for name, url in upstreams.items()}
 
 
 def wait_until_ready(processes: list[ServiceProcess], timeout: float = 60) -> None:

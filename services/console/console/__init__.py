@@ -1,0 +1,1 @@
+"""The staff web console and the public service map."""
