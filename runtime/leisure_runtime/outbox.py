@@ -55,6 +55,10 @@ LIMIT $4
 _BACKLOG = """
 SELECT count(*) FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)
 """
+_PENDING = """
+SELECT count(*) AS events, min(recorded_at) AS oldest
+FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)
+"""
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,26 @@ class OutboxRelay:
                 log.exception("outbox relay failed; retrying")
                 await asyncio.sleep(self._poll_interval)
 
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        return self._producer
+
+    @property
+    def topics(self) -> set[str]:
+        """The topics this relay has published to since it started."""
+        return {topic for topic, _ in self._publications.values()}
+
+    async def measure_pending(self) -> None:
+        """Count what waits to be published, and how old the oldest is: the measure that still
+        moves while the broker is away and nothing is published."""
+        async with self._pool.acquire() as conn:
+            after = await self._checkpoint(conn)
+            row = await conn.fetchrow(_PENDING, str(after.transaction_id), after.position)
+            now = await conn.fetchval("SELECT now()")
+        self._metrics.outbox_backlog.set(row["events"])
+        self._metrics.outbox_oldest_pending_seconds.set(
+            0.0 if row["oldest"] is None else max(0.0, (now - row["oldest"]).total_seconds()))
+
     async def _hold_relay_lock(self, conn: asyncpg.Connection) -> None:
         while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK):
             await asyncio.sleep(self._poll_interval)
@@ -142,6 +166,7 @@ class OutboxRelay:
                 in_flight, after = queued, Checkpoint(rows[-1]["transaction_id"], rows[-1]["position"])
                 self._metrics.outbox_backlog.set(await self._backlog(conn, after, len(rows)))
         self._metrics.outbox_backlog.set(0)
+        self._metrics.outbox_oldest_pending_seconds.set(0)
         return published
 
     async def _backlog(self, conn: asyncpg.Connection, after: Checkpoint, batch: int) -> int:

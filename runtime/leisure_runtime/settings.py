@@ -20,6 +20,9 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     relay_poll_interval_seconds: float = 1.0
     relay_batch_size: int = 1_000
+    relay_check_interval_seconds: float = Field(
+        default=5.0, gt=0,
+        description="How often the events waiting for the broker are measured and its end offsets compared")
     jwt_secret: str = "local-development-secret-change-me"
     jwt_issuer: str = "leisure-pass"
     jwt_audience: str = "leisure-pass"

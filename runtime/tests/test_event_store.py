@@ -47,8 +47,9 @@ async def test_concurrent_writers_of_the_same_version_one_wins(pool, renewal):
 
 async def test_migrations_are_recorded_and_applied_once(pool, renewal):
     assert await apply_migrations(pool, "runtime", RUNTIME_MIGRATIONS) == []
-    recorded = await pool.fetch("SELECT component, name FROM schema_migrations")
-    assert [(r["component"], r["name"]) for r in recorded] == [("runtime", "001_event_store.sql")]
+    recorded = await pool.fetch("SELECT component, name FROM schema_migrations ORDER BY version")
+    assert [(r["component"], r["name"]) for r in recorded] == [
+        ("runtime", "001_event_store.sql"), ("runtime", "002_broker_log.sql")]
 
 
 async def test_a_transaction_older_than_the_stream_head_may_not_append(pool, renewal):
