@@ -43,12 +43,29 @@ class ReadModelLag:
         self._task: asyncio.Task | None = None
 
     async def start(self, pool: asyncpg.Pool) -> None:
+        """Measures in the background; it connects to the broker there, so that visits are
+        recorded while the broker is away."""
         self._pool = pool
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
-        self._ends = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
-        await self._admin.start()
-        await self._ends.start()
         self._task = asyncio.create_task(self._measure_periodically(), name="read-model-lag")
+
+    def state(self) -> str:
+        """For /ready: whether the read models have caught up with the card and offer topics."""
+        if self._measured_at is None:
+            return "not yet measured"
+        behind = sum(self._behind.values())
+        return "caught up" if behind == 0 else f"catching up ({behind} events behind)"
+
+    async def _connect(self) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
+        ends = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
+        try:
+            await admin.start()
+            await ends.start()
+        except BaseException:
+            await ends.stop()
+            await admin.close()
+            raise
+        self._admin, self._ends = admin, ends
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -83,6 +100,8 @@ class ReadModelLag:
 
     async def _measure(self) -> None:
         async with self._measuring, asyncio.timeout(MEASURE_TIMEOUT_SECONDS):
+            if self._ends is None:
+                await self._connect()
             await self._ends.topics()  # refreshes the metadata that names each topic's partitions
             partitions = [TopicPartition(topic, p) for topic in self._topics
                           for p in sorted(self._ends.partitions_for_topic(topic) or ())]
