@@ -96,7 +96,7 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
         background = [app.state.consumers]
         if service.publishes_events:
             relay = OutboxRelay(
-                pool, _relay_producer(settings), source=f"/leisure-pass/{settings.service_name}", metrics=metrics,
+                pool, relay_producer(settings), source=f"/leisure-pass/{settings.service_name}", metrics=metrics,
                 batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_interval_seconds,
             )
             app.state.relay = relay
@@ -152,7 +152,7 @@ async def _refusal(_request: Request, error: Refusal) -> JSONResponse:
     return JSONResponse(status_code=error.status, content={"code": error.code, "detail": error.message})
 
 
-def _relay_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+def relay_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id=f"{settings.service_name}-relay",
@@ -193,7 +193,7 @@ async def _measure_pending(relay: OutboxRelay, interval: float) -> None:
     while True:
         try:
             await relay.measure_pending()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except Exception as error:  # the database is away, or going: measured again next time
             log.warning("cannot measure the outbox", error=repr(error))
         await asyncio.sleep(interval)
 
