@@ -4,6 +4,7 @@
 SHELL := /bin/bash
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
+PROMTOOL := $(TOOLS)/bin/promtool
 PYTHON ?= python3
 export UV_PYTHON_PREFERENCE := system
 
@@ -13,6 +14,16 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
 
+# promtool checks and unit-tests the alert rules (infra/production/alerts.yml) in `make test`.
+# Debian's prometheus package carries it: only that binary is unpacked here, nothing is installed
+# or started. A promtool already on PATH is used as it is.
+$(PROMTOOL):
+	mkdir -p $(TOOLS)/bin
+	if command -v promtool >/dev/null; then ln -sf "$$(command -v promtool)" $@; else \
+	  work=$$(mktemp -d) && (cd $$work && { apt-get download prometheus 2>/dev/null \
+	    || { apt-get update -qq && apt-get download prometheus; }; } \
+	    && dpkg-deb -x prometheus_*.deb root) && cp $$work/root/usr/bin/promtool $@ && rm -rf $$work; fi
+
 .venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml)
 	$(UV) sync --frozen --all-packages
 	touch $@
@@ -21,7 +32,7 @@ run: .venv/.synced
 	$(UV) run --frozen python -m leisure_infra.runner
 
 # Cross-service tests run once per broker kind; the rest once, on Tansu.
-test: .venv/.synced
+test: .venv/.synced $(PROMTOOL)
 	$(UV) run --frozen pytest -m "not crossservice"
 	LEISURE_TEST_BROKER=tansu $(UV) run --frozen pytest -m crossservice
 	LEISURE_TEST_BROKER=mock $(UV) run --frozen pytest -m crossservice
