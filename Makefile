@@ -37,7 +37,7 @@ test: .venv/.synced $(PROMTOOL)
 	LEISURE_TEST_BROKER=tansu $(UV) run --frozen pytest -m crossservice
 	LEISURE_TEST_BROKER=mock $(UV) run --frozen pytest -m crossservice
 
-# Not part of `make test`: about ten minutes of load on this machine; see README.md, Benchmarks.
+# Not part of `make test`: about ten minutes of load on this machine; see docs/benchmarks.md.
 bench: .venv/.synced
 	$(UV) run --frozen python tests/benchmarks/bench.py
 
