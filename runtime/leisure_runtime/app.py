@@ -56,7 +56,8 @@ class ServiceDefinition:
     """What /ready reports without failing on it, by name, e.g. read models catching up."""
     ready_needs_broker: bool = True
     """False for a service whose routes all work while the broker is away (their events wait in
-    the outbox): /ready then reports the broker, its log and the consumers without failing on them."""
+    the outbox): /ready then reports the broker and its log without failing on them. (The
+    consumers' start is always only reported: the HTTP port opens before the groups are joined.)"""
     tags: list[dict] = field(default_factory=list)
 
 
