@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.action == "list":
             letters, _ = asyncio.run(waiting(args.bootstrap_servers, args.topic))
-            print("\n".join(_summary(letters)))
+            for line in _summary(letters):
+                print(line)
             print(f"{args.topic}: {len(letters)} dead letters waiting")
         else:
             letters = asyncio.run(replay(args.bootstrap_servers, args.topic))
