@@ -96,13 +96,14 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
         app.state.consumers = asyncio.create_task(_start_broker(broker), name="broker-start")
         background = [app.state.consumers]
         if service.publishes_events:
+            app.state.broker_log = BrokerLogWatch(pool, settings.kafka_bootstrap_servers, metrics,
+                                                  settings.relay_check_interval_seconds)
             relay = OutboxRelay(
                 pool, relay_producer(settings), source=f"/leisure-pass/{settings.service_name}", metrics=metrics,
                 batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_interval_seconds,
+                on_published=app.state.broker_log.note_published,
             )
             app.state.relay = relay
-            app.state.broker_log = BrokerLogWatch(pool, settings.kafka_bootstrap_servers, metrics,
-                                                  lambda: relay.topics, settings.relay_check_interval_seconds)
             background += [
                 asyncio.create_task(_publish(relay), name="outbox-relay"),
                 asyncio.create_task(app.state.broker_log.run(), name="broker-log-watch"),

@@ -1,24 +1,30 @@
 """Noticing that the broker lost records this service published.
 
 A broker that loses its log (a disk lost, a broker on memory storage restarted, a topic deleted
-and created again) answers with end offsets lower than before. The watch stores the highest end
-offset it has seen on each partition of the topics the service publishes to, and a partition
-found lower is a loss: logged as an error, counted in `leisure_broker_log_lost_partitions`, and
-reported by `/ready`, until the operator publishes the events again (`python -m <service>.republish`,
-which calls `forget_losses`).
+and created again) answers with end offsets lower than before, and gives the records published
+after the loss offsets lower than those it gave before. The watch notices both:
 
-A loss is noticed only if a check sees the end offset lower: with many new events published
-between two checks the log may have grown past the old end again. Checks are therefore frequent
-and cheap (one ListOffsets request and one small query).
+- it stores the highest end offset it has seen on each partition of the topics the service
+  publishes to, and compares the broker's end offsets with them at every check (this survives a
+  restart of the service);
+- it is told the offset of every record the relay published, and within one process a
+  partition's offsets only rise, so a lower one is a loss even when the log has grown past its
+  old end again by the next check.
+
+A loss is logged as an error, counted in `leisure_broker_log_lost_partitions`, and reported by
+`/ready`, until the operator publishes the events again (`python -m <service>.republish`, which
+calls `forget_losses`).
 """
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import RecordMetadata
 
 from leisure_runtime.logging import get_logger
 from leisure_runtime.metrics import RuntimeMetrics
@@ -37,17 +43,28 @@ class Loss:
 
 class BrokerLogWatch:
     def __init__(self, pool: asyncpg.Pool, bootstrap_servers: str, metrics: RuntimeMetrics,
-                 published_topics: Callable[[], Iterable[str]], interval_seconds: float = 5.0) -> None:
-        """`published_topics` names the topics published to since the process started; those
-        watched before are read from the database."""
+                 interval_seconds: float = 5.0) -> None:
         self._pool = pool
         self._bootstrap_servers = bootstrap_servers
         self._metrics = metrics
-        self._published_topics = published_topics
         self._interval = interval_seconds
+        self._last_published: dict[tuple[str, int], int] = {}
+        self._drops: dict[tuple[str, int], Loss] = {}
+        self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self.lost_partitions: int | None = None
         """Partitions with a loss not yet published again; none before the first look."""
+
+    def note_published(self, delivered: Iterable[RecordMetadata]) -> None:
+        """The relay's acknowledged records, in the order it sent them (one relay per database
+        publishes at a time, so nobody else writes these partitions in between)."""
+        last, drops = self._last_published, self._drops
+        for record in delivered:
+            key = (record.topic, record.partition)
+            before = last.get(key)
+            if before is not None and record.offset <= before and key not in drops:
+                drops[key] = Loss(record.topic, record.partition, before + 1, record.offset)
+            last[key] = record.offset
 
     async def run(self) -> None:
         """Check until cancelled; an unreachable broker is not a loss, only a check skipped."""
@@ -66,11 +83,14 @@ class BrokerLogWatch:
     async def check(self) -> list[Loss]:
         """Compare the broker's end offsets with those seen before; return the losses found now."""
         await self._count_losses()  # known ones, from the database, even while the broker is away
+        drops = dict(self._drops)
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            topics = set(self._published_topics()) | set(await self._pool.fetchval(
+            topics = {topic for topic, _ in self._last_published} | set(await self._pool.fetchval(
                 "SELECT coalesce(array_agg(DISTINCT topic), '{}') FROM broker_end_offsets"))
             ends = await self._end_offsets(topics) if topics else {}
-        new_losses = await self._record(topics, ends)
+        new_losses = await self._record(topics, ends, drops)
+        for key in drops:
+            del self._drops[key]
         for loss in new_losses:
             log.error("the broker lost records this service published; publish them again with "
                       "`python -m <service>.republish --from …`", topic=loss.topic, partition=loss.partition,
@@ -81,27 +101,37 @@ class BrokerLogWatch:
 
     async def _end_offsets(self, topics: set[str]) -> dict[tuple[str, int], int]:
         if self._consumer is None:
-            consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
-            try:
-                await consumer.start()
-            except BaseException:
-                await consumer.stop()
-                raise
-            self._consumer = consumer
-        await self._consumer.topics()  # fresh metadata: a topic may have gone or come back
-        partitions = [TopicPartition(topic, p) for topic in sorted(topics)
-                      for p in sorted(self._consumer.partitions_for_topic(topic) or ())]
+            await self._connect()
+        # All topics, not these by name (asking for a missing topic by name may create it), and
+        # not the consumer's cached metadata, which can still describe the log before a restart.
+        partitions = [TopicPartition(described["topic"], partition["partition"])
+                      for described in await self._admin.describe_topics()
+                      if described["topic"] in topics and not described["error_code"]
+                      for partition in described["partitions"]]
         ends = await self._consumer.end_offsets(partitions) if partitions else {}
         return {(tp.topic, tp.partition): end for tp, end in ends.items()}
 
-    async def _record(self, topics: set[str], ends: dict[tuple[str, int], int]) -> list[Loss]:
+    async def _connect(self) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
+        try:
+            await admin.start()
+            await consumer.start()
+        except BaseException:
+            await consumer.stop()
+            await admin.close()
+            raise
+        self._admin, self._consumer = admin, consumer
+
+    async def _record(self, topics: set[str], ends: dict[tuple[str, int], int],
+                      drops: dict[tuple[str, int], Loss]) -> list[Loss]:
         async with self._pool.acquire() as conn, conn.transaction():
             seen = {(row["topic"], row["partition"]): row["end_offset"] for row in await conn.fetch(
                 "SELECT topic, partition, end_offset FROM broker_end_offsets WHERE topic = ANY($1::text[])",
                 sorted(topics))}
             # A partition that is no longer there at all lost everything on it.
-            lost = [Loss(topic, partition, end, ends.get((topic, partition), 0))
-                    for (topic, partition), end in seen.items() if ends.get((topic, partition), 0) < end]
+            lost = {key: Loss(*key, end, ends.get(key, 0)) for key, end in seen.items() if ends.get(key, 0) < end}
+            lost = [*lost.values(), *(loss for key, loss in drops.items() if key not in lost)]
             noticed = await conn.fetch(
                 """INSERT INTO broker_log_losses (topic, partition, end_offset_seen, end_offset_found)
                    SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[])
@@ -125,7 +155,9 @@ class BrokerLogWatch:
         if self._consumer is not None:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
-            self._consumer = None
+            with contextlib.suppress(Exception):
+                await self._admin.close()
+            self._admin = self._consumer = None
 
 
 async def losses(pool: asyncpg.Pool) -> list[Loss]:

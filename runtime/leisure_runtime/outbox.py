@@ -19,10 +19,12 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
 
 from leisure_contracts.envelope import HeaderTemplate
 from leisure_contracts.registry import EVENTS_BY_TYPE
@@ -78,7 +80,9 @@ class OutboxRelay:
         name: str = "kafka",
         batch_size: int = 1_000,
         poll_interval: float = 1.0,
+        on_published: Callable[[list[RecordMetadata]], None] | None = None,
     ) -> None:
+        """`on_published` is told where the broker put each batch (to notice a log that lost records)."""
         self._pool = pool
         self._producer = producer
         self._source = source
@@ -86,6 +90,7 @@ class OutboxRelay:
         self._name = name
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._on_published = on_published
         self._wake = asyncio.Event()
         self._publications: dict[str, tuple[str, HeaderTemplate]] = {}
         self._last_backlog, self._backlog_counted_at = 0, float("-inf")
@@ -111,11 +116,6 @@ class OutboxRelay:
     @property
     def producer(self) -> AIOKafkaProducer:
         return self._producer
-
-    @property
-    def topics(self) -> set[str]:
-        """The topics this relay has published to since it started."""
-        return {topic for topic, _ in self._publications.values()}
 
     async def measure_pending(self) -> None:
         """Count what waits to be published, and how old the oldest is: the measure that still
@@ -182,7 +182,9 @@ class OutboxRelay:
     async def _confirm(self, conn: asyncpg.Connection, deliveries: list[asyncio.Future],
                        rows: list[asyncpg.Record]) -> int:
         """Wait until the broker has the batch, then move the checkpoint past it."""
-        await asyncio.gather(*deliveries)
+        delivered = await asyncio.gather(*deliveries)
+        if self._on_published is not None:
+            self._on_published(delivered)
         self._count_published(rows)
         last = rows[-1]
         await conn.execute(
