@@ -102,9 +102,12 @@ class ReadModelLag:
         async with self._measuring, asyncio.timeout(MEASURE_TIMEOUT_SECONDS):
             if self._ends is None:
                 await self._connect()
-            await self._ends.topics()  # refreshes the metadata that names each topic's partitions
-            partitions = [TopicPartition(topic, p) for topic in self._topics
-                          for p in sorted(self._ends.partitions_for_topic(topic) or ())]
+            # The topics' partitions as the broker describes them now: the consumer's cached
+            # metadata can still describe the log from before a broker restart.
+            partitions = [TopicPartition(described["topic"], partition["partition"])
+                          for described in await self._admin.describe_topics()
+                          if described["topic"] in self._topics and not described["error_code"]
+                          for partition in sorted(described["partitions"], key=lambda p: p["partition"])]
             # Named partitions: Tansu cannot answer the "all partitions" form of OffsetFetch.
             committed = await self._admin.list_consumer_group_offsets(self._group, partitions=partitions)
             ends = await self._ends.end_offsets(partitions)
