@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from leisure_runtime.auth import AuthSettings, TokenVerifier
 from leisure_runtime.broker_log import BrokerLogWatch
+from leisure_runtime.cancellation import stop_if_cancelled
 from leisure_runtime.consumer import IdempotentConsumer
 from leisure_runtime.errors import Refusal
 from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations, create_pool
@@ -172,6 +173,7 @@ async def _start_broker(broker: KafkaBroker) -> None:
             log.info("consumers started")
             return
         except Exception as error:
+            stop_if_cancelled()
             log.warning("cannot start the consumers; retrying", error=repr(error))
             with contextlib.suppress(Exception):
                 await broker.stop()
@@ -186,6 +188,7 @@ async def _publish(relay: OutboxRelay) -> None:
             await relay.producer.start()
             break
         except KafkaError as error:
+            stop_if_cancelled()
             log.warning("cannot reach the broker to publish; retrying", error=repr(error))
             await asyncio.sleep(BROKER_RETRY_SECONDS)
     await relay.run()
@@ -196,6 +199,7 @@ async def _measure_pending(relay: OutboxRelay, interval: float) -> None:
         try:
             await relay.measure_pending()
         except Exception as error:  # the database is away, or going: measured again next time
+            stop_if_cancelled()
             log.warning("cannot measure the outbox", error=repr(error))
         await asyncio.sleep(interval)
 

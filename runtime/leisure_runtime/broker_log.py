@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import RecordMetadata
 
+from leisure_runtime.cancellation import stop_if_cancelled
 from leisure_runtime.logging import get_logger
 from leisure_runtime.metrics import RuntimeMetrics
 
@@ -75,6 +76,7 @@ class BrokerLogWatch:
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:
+                    stop_if_cancelled()
                     log.warning("cannot compare the broker's end offsets", error=repr(error))
                 await asyncio.sleep(self._interval)
         finally:

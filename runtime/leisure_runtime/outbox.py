@@ -28,6 +28,7 @@ from aiokafka.structs import RecordMetadata
 
 from leisure_contracts.envelope import HeaderTemplate
 from leisure_contracts.registry import EVENTS_BY_TYPE
+from leisure_runtime.cancellation import stop_if_cancelled
 from leisure_runtime.logging import get_logger
 from leisure_runtime.metrics import RuntimeMetrics
 
@@ -110,6 +111,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                stop_if_cancelled()
                 log.exception("outbox relay failed; retrying")
                 await asyncio.sleep(self._poll_interval)
 
