@@ -17,16 +17,14 @@ calls `forget_losses`).
 """
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import RecordMetadata
 
 from leisure_runtime.cancellation import stop_if_cancelled
+from leisure_runtime.end_offsets import EndOffsets
 from leisure_runtime.logging import get_logger
 from leisure_runtime.metrics import RuntimeMetrics
 
@@ -46,13 +44,11 @@ class BrokerLogWatch:
     def __init__(self, pool: asyncpg.Pool, bootstrap_servers: str, metrics: RuntimeMetrics,
                  interval_seconds: float = 5.0) -> None:
         self._pool = pool
-        self._bootstrap_servers = bootstrap_servers
         self._metrics = metrics
         self._interval = interval_seconds
         self._last_published: dict[tuple[str, int], int] = {}
         self._drops: dict[tuple[str, int], Loss] = {}
-        self._admin: AIOKafkaAdminClient | None = None
-        self._consumer: AIOKafkaConsumer | None = None
+        self._offsets = EndOffsets(bootstrap_servers)
         self.lost_partitions: int | None = None
         """Partitions with a loss not yet published again; none before the first look."""
 
@@ -80,7 +76,7 @@ class BrokerLogWatch:
                     log.warning("cannot compare the broker's end offsets", error=repr(error))
                 await asyncio.sleep(self._interval)
         finally:
-            await self._close()
+            await self._offsets.close()
 
     async def check(self) -> list[Loss]:
         """Compare the broker's end offsets with those seen before; return the losses found now."""
@@ -102,28 +98,7 @@ class BrokerLogWatch:
         return new_losses
 
     async def _end_offsets(self, topics: set[str]) -> dict[tuple[str, int], int]:
-        if self._consumer is None:
-            await self._connect()
-        # All topics, not these by name (asking for a missing topic by name may create it), and
-        # not the consumer's cached metadata, which can still describe the log before a restart.
-        partitions = [TopicPartition(described["topic"], partition["partition"])
-                      for described in await self._admin.describe_topics()
-                      if described["topic"] in topics and not described["error_code"]
-                      for partition in described["partitions"]]
-        ends = await self._consumer.end_offsets(partitions) if partitions else {}
-        return {(tp.topic, tp.partition): end for tp, end in ends.items()}
-
-    async def _connect(self) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
-        try:
-            await admin.start()
-            await consumer.start()
-        except BaseException:
-            await consumer.stop()
-            await admin.close()
-            raise
-        self._admin, self._consumer = admin, consumer
+        return {(tp.topic, tp.partition): end for tp, end in (await self._offsets.of(topics)).items()}
 
     async def _record(self, topics: set[str], ends: dict[tuple[str, int], int],
                       drops: dict[tuple[str, int], Loss]) -> list[Loss]:
@@ -152,14 +127,6 @@ class BrokerLogWatch:
     async def _count_losses(self) -> None:
         self.lost_partitions = await self._pool.fetchval("SELECT count(*) FROM broker_log_losses")
         self._metrics.broker_log_lost_partitions.set(self.lost_partitions)
-
-    async def _close(self) -> None:
-        if self._consumer is not None:
-            with contextlib.suppress(Exception):
-                await self._consumer.stop()
-            with contextlib.suppress(Exception):
-                await self._admin.close()
-            self._admin = self._consumer = None
 
 
 async def losses(pool: asyncpg.Pool) -> list[Loss]:

@@ -13,10 +13,9 @@ import time
 from datetime import datetime, timezone
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from leisure_contracts.topics import Topic
+from leisure_runtime.end_offsets import EndOffsets
 from leisure_runtime.logging import get_logger
 from usage.adapters.metrics import UsageMetrics
 from usage.domain.knowledge import CardKnowledge
@@ -29,7 +28,7 @@ MEASURE_TIMEOUT_SECONDS = 2.0
 class ReadModelLag:
     def __init__(self, bootstrap_servers: str, group: str, topics: tuple[str, ...], metrics: UsageMetrics,
                  interval_seconds: float) -> None:
-        self._bootstrap_servers = bootstrap_servers
+        self._offsets = EndOffsets(bootstrap_servers)
         self._group = group
         self._topics = topics
         self._metrics = metrics
@@ -38,8 +37,6 @@ class ReadModelLag:
         self._measured_at: float | None = None
         self._measuring = asyncio.Lock()
         self._pool: asyncpg.Pool | None = None
-        self._admin: AIOKafkaAdminClient | None = None
-        self._ends: AIOKafkaConsumer | None = None
         self._task: asyncio.Task | None = None
 
     async def start(self, pool: asyncpg.Pool) -> None:
@@ -55,27 +52,12 @@ class ReadModelLag:
         behind = sum(self._behind.values())
         return "caught up" if behind == 0 else f"catching up ({behind} events behind)"
 
-    async def _connect(self) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
-        ends = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
-        try:
-            await admin.start()
-            await ends.start()
-        except BaseException:
-            await ends.stop()
-            await admin.close()
-            raise
-        self._admin, self._ends = admin, ends
-
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._ends is not None:
-            await self._ends.stop()
-        if self._admin is not None:
-            await self._admin.close()
+        await self._offsets.close()
 
     async def card_knowledge(self) -> CardKnowledge:
         if self._measured_at is None or time.monotonic() - self._measured_at > FRESH_ENOUGH_SECONDS:
@@ -100,17 +82,10 @@ class ReadModelLag:
 
     async def _measure(self) -> None:
         async with self._measuring, asyncio.timeout(MEASURE_TIMEOUT_SECONDS):
-            if self._ends is None:
-                await self._connect()
-            # The topics' partitions as the broker describes them now: the consumer's cached
-            # metadata can still describe the log from before a broker restart.
-            partitions = [TopicPartition(described["topic"], partition["partition"])
-                          for described in await self._admin.describe_topics()
-                          if described["topic"] in self._topics and not described["error_code"]
-                          for partition in sorted(described["partitions"], key=lambda p: p["partition"])]
+            ends = await self._offsets.of(self._topics)
             # Named partitions: Tansu cannot answer the "all partitions" form of OffsetFetch.
-            committed = await self._admin.list_consumer_group_offsets(self._group, partitions=partitions)
-            ends = await self._ends.end_offsets(partitions)
+            committed = await (await self._offsets.admin()).list_consumer_group_offsets(
+                self._group, partitions=list(ends))
             behind = dict.fromkeys(self._topics, 0)
             for tp, end in ends.items():
                 done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0
