@@ -4,6 +4,7 @@
 SHELL := /bin/bash
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
+PROMTOOL := $(TOOLS)/bin/promtool
 PYTHON ?= python3
 export UV_PYTHON_PREFERENCE := system
 
@@ -13,6 +14,16 @@ CHROMIUM := /usr/bin/chromium
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+# promtool checks and unit-tests the alert rules (infra/production/alerts.yml) in `make test`.
+# Debian's prometheus package carries it: only that binary is unpacked here, nothing is installed
+# or started. A promtool already on PATH is used as it is.
+$(PROMTOOL):
+	mkdir -p $(TOOLS)/bin
+	if command -v promtool >/dev/null; then ln -sf "$$(command -v promtool)" $@; else \
+	  work=$$(mktemp -d) && (cd $$work && { apt-get download prometheus 2>/dev/null \
+	    || { apt-get update -qq && apt-get download prometheus; }; } \
+	    && dpkg-deb -x prometheus_*.deb root) && cp $$work/root/usr/bin/promtool $@ && rm -rf $$work; fi
 
 .venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml)
 	$(UV) sync --frozen --all-packages
@@ -27,7 +38,7 @@ $(CHROMIUM):
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 
 # Cross-service tests run once per broker kind; the browser tests and the rest once, on Tansu.
-test: .venv/.synced $(CHROMIUM)
+test: .venv/.synced $(PROMTOOL) $(CHROMIUM)
 	$(UV) run --frozen pytest -m "not crossservice and not browser"
 	LEISURE_TEST_BROKER=tansu $(UV) run --frozen pytest -m crossservice
 	LEISURE_TEST_BROKER=mock $(UV) run --frozen pytest -m crossservice
@@ -37,7 +48,7 @@ test: .venv/.synced $(CHROMIUM)
 screenshots: .venv/.synced $(CHROMIUM)
 	LEISURE_CONSOLE_SCREENSHOTS=docs/screenshots $(UV) run --frozen pytest -m browser services/console/tests/browser
 
-# Not part of `make test`: about ten minutes of load on this machine; see README.md, Benchmarks.
+# Not part of `make test`: about ten minutes of load on this machine; see docs/benchmarks.md.
 bench: .venv/.synced
 	$(UV) run --frozen python tests/benchmarks/bench.py
 

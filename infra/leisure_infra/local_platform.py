@@ -12,8 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from leisure_contracts.topics import PARTITIONS, all_topics
-from leisure_infra.brokers import create_topics
+from leisure_infra.brokers import create_platform_topics
 from leisure_infra.postgres import PostgresServer
 from leisure_infra.services import (
     CONSOLE, SERVICES, ServiceProcess, ServiceSpec, console_environment, service_environment, wait_until_ready,
@@ -63,7 +62,7 @@ def local_platform(state_dir: Path, *, first_port: int, database_prefix: str, br
         if bootstrap_servers is None:
             broker = stack.enter_context(TansuBroker(port=broker_port, log_dir=logs))
             bootstrap_servers, idempotent = broker.bootstrap_servers, broker.supports_idempotence
-        asyncio.run(create_topics(bootstrap_servers, all_topics(), PARTITIONS))
+        asyncio.run(create_platform_topics(bootstrap_servers))
 
         services = {}
         for spec in service_specs(first_port):

@@ -41,9 +41,14 @@ def settings_for_test(service_name: str, database_url: str, bootstrap_servers: s
 
 
 @contextlib.asynccontextmanager
-async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Start the app's lifespan (pool, migrations, broker, relay, consumers) and give a client."""
+async def running_app(app: FastAPI, *, wait_for_consumers: bool = True,
+                      timeout: float = 30) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the app's lifespan (pool, migrations, broker, relay, consumers) and give a client,
+    by default once the consumers have joined their groups (the app answers before that)."""
     async with app.router.lifespan_context(app):
+        if wait_for_consumers:
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(app.state.consumers)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client

@@ -7,7 +7,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from leisure_contracts.topics import PARTITIONS, Topic, all_topics
+from leisure_contracts.topics import Topic, all_topics, platform_topics
 from leisure_infra.brokers import BROKER_KINDS, create_platform_topics, create_topics, start_broker
 from leisure_infra.kafka_testing import TEST_CONSUMER_SETTINGS, read_topic
 
@@ -48,7 +48,8 @@ async def test_platform_topics_take_records_and_read_back_whole(broker):
     counts = await partition_counts(broker.bootstrap_servers)
     assert set(all_topics()) <= counts.keys()
     if broker.kind == "tansu":  # the mock cannot be told a partition count
-        assert {counts[t] for t in all_topics()} == {PARTITIONS}
+        assert {spec.name: counts[spec.name] for spec in platform_topics()} == {
+            spec.name: spec.partitions for spec in platform_topics()}
 
     sent = [(f"card-{n % 7}".encode(), f'{{"n": {n}}}'.encode()) for n in range(40)]
     await produce(broker, Topic.CARDS.value, sent)

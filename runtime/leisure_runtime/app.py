@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -25,6 +26,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leisure_contracts.asyncapi import ASYNCAPI_FILE
 from leisure_runtime.auth import AuthSettings, TokenVerifier
+from leisure_runtime.broker_log import BrokerLogWatch
+from leisure_runtime.cancellation import stop_if_cancelled
 from leisure_runtime.consumer import IdempotentConsumer
 from leisure_runtime.errors import Refusal
 from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations, create_pool
@@ -38,6 +41,7 @@ from leisure_runtime.web import REFUSALS, HttpGuards, http_refusal, invalid_requ
 
 log = get_logger(__name__)
 READY_TIMEOUT_SECONDS = 2.0
+BROKER_RETRY_SECONDS = 2.0
 
 
 @dataclass
@@ -54,6 +58,12 @@ class ServiceDefinition:
     metrics: RuntimeMetrics | None = None
     readiness_checks: Mapping[str, Callable[[FastAPI], Awaitable[bool]]] = field(default_factory=dict)
     """Checks beyond database and broker, by name, e.g. a projection that is far behind."""
+    readiness_notes: Mapping[str, Callable[[FastAPI], Awaitable[str]]] = field(default_factory=dict)
+    """What /ready reports without failing on it, by name, e.g. read models catching up."""
+    ready_needs_broker: bool = True
+    """False for a service whose routes all work while the broker is away (their events wait in
+    the outbox): /ready then reports the broker and its log without failing on them. (The
+    consumers' start is always only reported: the HTTP port opens before the groups are joined.)"""
     tags: list[dict] = field(default_factory=list)
 
 
@@ -87,23 +97,27 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
             )
         app.state.pool = pool
         app.state.broker = broker
-        await broker.start()
-        producer, relay_task = None, None
+        # Joining the consumer groups takes seconds (a join waits for the group's rebalance), so
+        # the broker starts in the background and the HTTP port opens at once; /ready says when
+        # the consumers are running.
+        app.state.consumers = asyncio.create_task(_start_broker(broker), name="broker-start")
+        background = [app.state.consumers]
         if service.publishes_events:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=settings.kafka_bootstrap_servers,
-                client_id=f"{settings.service_name}-relay",
-                acks="all",
-                enable_idempotence=settings.kafka_idempotent_producer,
-                linger_ms=5,
-            )
-            await producer.start()
-            app.state.relay = OutboxRelay(
-                pool, producer, source=f"/leisure-pass/{settings.service_name}", metrics=metrics,
+            app.state.broker_log = BrokerLogWatch(pool, settings.kafka_bootstrap_servers, metrics,
+                                                  settings.relay_check_interval_seconds)
+            relay = OutboxRelay(
+                pool, relay_producer(settings), source=f"/leisure-pass/{settings.service_name}", metrics=metrics,
                 batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_interval_seconds,
                 parked_retry_interval=settings.relay_parked_retry_seconds,
+                on_published=app.state.broker_log.note_published,
             )
-            relay_task = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
+            app.state.relay = relay
+            background += [
+                asyncio.create_task(_publish(relay), name="outbox-relay"),
+                asyncio.create_task(app.state.broker_log.run(), name="broker-log-watch"),
+                asyncio.create_task(_measure_pending(relay, settings.relay_check_interval_seconds),
+                                    name="outbox-pending"),
+            ]
         # What is loaded by now lives as long as the process. Out of the collector's sight, a full
         # collection no longer walks its ~90,000 objects (about 60 ms) every few thousand requests
         # or events (measured in stats: ~20% of the projection's time).
@@ -112,12 +126,12 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
         try:
             yield
         finally:
-            if relay_task is not None:
-                relay_task.cancel()
+            for task in reversed(background):
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await relay_task
-            if producer is not None:
-                await producer.stop()
+                    await task
+            if service.publishes_events:
+                await app.state.relay.producer.stop()
             await broker.stop()
             await pool.close()
             log.info("service stopped")
@@ -138,7 +152,7 @@ def create_service_app(service: ServiceDefinition) -> FastAPI:
     app.add_exception_handler(Refusal, refusal)
     app.add_exception_handler(StarletteHTTPException, http_refusal)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    app.include_router(_operations_router(service.readiness_checks))
+    app.include_router(_operations_router(service))
     for router in service.routers:
         app.include_router(router, responses=REFUSALS)
     return app
@@ -148,7 +162,56 @@ async def _conflict(_request: Request, error: ConcurrencyConflict) -> JSONRespon
     return JSONResponse(status_code=409, content={"code": "concurrent_change", "detail": str(error)})
 
 
-def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaitable[bool]]]) -> APIRouter:
+def relay_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=f"{settings.service_name}-relay",
+        acks="all",
+        enable_idempotence=settings.kafka_idempotent_producer,
+        linger_ms=5,
+    )
+
+
+async def _start_broker(broker: KafkaBroker) -> None:
+    """Connect and start the consumers, again and again until the broker answers."""
+    while True:
+        try:
+            await broker.start()
+            log.info("consumers started")
+            return
+        except Exception as error:
+            stop_if_cancelled()
+            log.warning("cannot start the consumers; retrying", error=repr(error))
+            with contextlib.suppress(Exception):
+                await broker.stop()
+            await asyncio.sleep(BROKER_RETRY_SECONDS)
+
+
+async def _publish(relay: OutboxRelay) -> None:
+    """Connect the relay's producer once the broker answers (events wait in the outbox until
+    then), and publish until cancelled."""
+    while True:
+        try:
+            await relay.producer.start()
+            break
+        except KafkaError as error:
+            stop_if_cancelled()
+            log.warning("cannot reach the broker to publish; retrying", error=repr(error))
+            await asyncio.sleep(BROKER_RETRY_SECONDS)
+    await relay.run()
+
+
+async def _measure_pending(relay: OutboxRelay, interval: float) -> None:
+    while True:
+        try:
+            await relay.measure_pending()
+        except Exception as error:  # the database is away, or going: measured again next time
+            stop_if_cancelled()
+            log.warning("cannot measure the outbox", error=repr(error))
+        await asyncio.sleep(interval)
+
+
+def _operations_router(service: ServiceDefinition) -> APIRouter:
     router = APIRouter(tags=["operations"])
     asyncapi_text = ASYNCAPI_FILE.read_text()
 
@@ -156,20 +219,26 @@ def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaita
     async def health() -> dict:
         return {"status": "ok"}
 
-    @router.get("/ready", summary="Readiness: the database and the broker are reachable")
+    @router.get("/ready", summary="Readiness: what the service's routes need is there")
     async def ready(request: Request) -> JSONResponse:
-        checks = {
-            "database": await _database_reachable(request.app.state.pool),
-            "broker": await request.app.state.broker.ping(READY_TIMEOUT_SECONDS),
-        }
-        for name, check in readiness_checks.items():
-            checks[name] = await check(request.app)
-        ok = all(checks.values())
-        content = {"status": "ready" if ok else "not ready",
-                   "checks": {name: "ok" if passed else "failing" for name, passed in checks.items()}}
+        app = request.app
+        checks = {"database": "ok" if await _database_reachable(app.state.pool) else "failing"}
+        notes = {}
+        broker = {"broker": "ok" if await app.state.broker.ping(READY_TIMEOUT_SECONDS) else "failing"}
+        if service.publishes_events:
+            broker["broker_log"] = _broker_log_state(app.state.broker_log)
+        (checks if service.ready_needs_broker else notes).update(broker)
+        for name, check in service.readiness_checks.items():
+            checks[name] = "ok" if await check(app) else "failing"
+        if service.consumers:
+            notes["consumers"] = "running" if app.state.consumers.done() else "starting"
+        for name, note in service.readiness_notes.items():
+            notes[name] = await note(app)
+        ok = all(state == "ok" for state in checks.values())
+        content = {"status": "ready" if ok else "not ready", "checks": checks, "informational": notes}
         # Parked events do not make the service unready: it still takes requests and relays other keys.
-        relay = getattr(request.app.state, "relay", None)
-        if relay is not None and checks["database"]:
+        relay = getattr(app.state, "relay", None)
+        if relay is not None and checks["database"] == "ok":
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
                 async with asyncio.timeout(READY_TIMEOUT_SECONDS):
                     content["outbox"] = await relay.parked()
@@ -185,6 +254,13 @@ def _operations_router(readiness_checks: Mapping[str, Callable[[FastAPI], Awaita
         return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _broker_log_state(watch: BrokerLogWatch) -> str:
+    """"lost" once the broker was seen to lose records this service published, until republished."""
+    if watch.lost_partitions is None:
+        return "not yet checked"
+    return "ok" if watch.lost_partitions == 0 else "lost"
 
 
 async def _database_reachable(pool: asyncpg.Pool) -> bool:

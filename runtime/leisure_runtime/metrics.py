@@ -1,7 +1,9 @@
 """Prometheus metrics every service has. Each app gets its own registry, so several apps can live
 in one test process; labels never carry a card number or an event id."""
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry, Counter, Gauge, Histogram,
+)
 
 PREFIX = "leisure"
 
@@ -50,6 +52,15 @@ class RuntimeMetrics:
             f"{PREFIX}_outbox_relay_failures_total",
             "Times the relay failed (broker or database unreachable, …) and started again", registry=self.registry,
         )
+        self.outbox_oldest_pending_seconds = Gauge(
+            f"{PREFIX}_outbox_oldest_pending_seconds",
+            "Age of the oldest stored event not yet published (0: none waiting)", registry=self.registry,
+        )
+        self.broker_log_lost_partitions = Gauge(
+            f"{PREFIX}_broker_log_lost_partitions",
+            "Partitions whose end offset went backwards (the broker lost records), not yet republished",
+            registry=self.registry,
+        )
         self.consumer_lag_seconds = Gauge(
             f"{PREFIX}_consumer_lag_seconds", "Age of the newest event a consumer applied when it applied it",
             ["consumer"], registry=self.registry,
@@ -57,3 +68,7 @@ class RuntimeMetrics:
         self.info = Gauge(f"{PREFIX}_service_info", "Always 1; carries the service name",
                           list(labels), registry=self.registry)
         self.info.labels(**labels).set(1)
+        # process_* (CPU, resident memory, open files), python_info and python_gc_*: the default
+        # registry's collectors, shared by every registry (they describe the one process).
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(collector)

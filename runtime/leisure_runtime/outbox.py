@@ -28,14 +28,17 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
+from aiokafka.structs import RecordMetadata
 
 from leisure_contracts.envelope import HeaderTemplate
 from leisure_contracts.registry import EVENTS_BY_TYPE
+from leisure_runtime.cancellation import stop_if_cancelled
 from leisure_runtime.logging import get_logger
 from leisure_runtime.metrics import RuntimeMetrics
 
@@ -87,6 +90,15 @@ SET transaction_id = excluded.transaction_id, position = excluded.position, upda
 # What the broker says of the event itself: sending it again cannot succeed until its limits change.
 UNDELIVERABLE = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError, InvalidTopicError)
 BEHIND = "behind an undeliverable event of the same key"
+_PENDING = """
+SELECT (SELECT count(*) FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2))
+     + (SELECT count(*) FROM outbox_parked WHERE relay = $3) AS events,
+       (SELECT min(recorded_at) FROM (
+            SELECT recorded_at FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)
+            UNION ALL
+            SELECT e.recorded_at FROM outbox_parked p JOIN events e ON e.position = p.position WHERE p.relay = $3
+        ) AS pending) AS oldest
+"""
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,9 @@ class OutboxRelay:
         batch_size: int = 1_000,
         poll_interval: float = 1.0,
         parked_retry_interval: float = 300.0,
+        on_published: Callable[[list[RecordMetadata]], None] | None = None,
     ) -> None:
+        """`on_published` is told where the broker put each batch (to notice a log that lost records)."""
         self._pool = pool
         self._producer = producer
         self._source = source
@@ -126,6 +140,7 @@ class OutboxRelay:
         self._name = name
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._on_published = on_published
         self._wake = asyncio.Event()
         self._publications: dict[str, tuple[str, HeaderTemplate]] = {}
         self._last_backlog, self._backlog_counted_at = 0, float("-inf")
@@ -150,18 +165,27 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                stop_if_cancelled()
                 log.exception("outbox relay failed; retrying")
                 self._metrics.outbox_failures.inc()
-                await self._count_backlog()
+                with contextlib.suppress(Exception):  # the database may be what failed
+                    await self.measure_pending()
                 await asyncio.sleep(self._poll_interval)
 
-    async def _count_backlog(self) -> None:
-        """The backlog gauge while the relay cannot publish, so that it shows what is waiting."""
-        with contextlib.suppress(Exception):
-            async with self._pool.acquire() as conn:
-                after = await self._checkpoint(conn)
-                self._metrics.outbox_backlog.set(
-                    await conn.fetchval(_BACKLOG, str(after.transaction_id), after.position, self._name))
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        return self._producer
+
+    async def measure_pending(self) -> None:
+        """Count what waits to be published, parked events included, and how old the oldest is:
+        the measure that still moves while the broker is away and nothing is published."""
+        async with self._pool.acquire() as conn:
+            after = await self._checkpoint(conn)
+            row = await conn.fetchrow(_PENDING, str(after.transaction_id), after.position, self._name)
+            now = await conn.fetchval("SELECT now()")
+        self._metrics.outbox_backlog.set(row["events"])
+        self._metrics.outbox_oldest_pending_seconds.set(
+            0.0 if row["oldest"] is None else max(0.0, (now - row["oldest"]).total_seconds()))
 
     async def _hold_relay_lock(self, conn: asyncpg.Connection) -> None:
         while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK):
@@ -216,6 +240,8 @@ class OutboxRelay:
                 in_flight, after = queued, Checkpoint(rows[-1]["transaction_id"], rows[-1]["position"])
                 self._metrics.outbox_backlog.set(await self._backlog(conn, after, len(rows)))
         self._metrics.outbox_backlog.set(self._parked_keys.total())
+        if not self._parked_keys:
+            self._metrics.outbox_oldest_pending_seconds.set(0)
         return published
 
     async def _backlog(self, conn: asyncpg.Connection, after: Checkpoint, batch: int) -> int:
@@ -234,7 +260,7 @@ class OutboxRelay:
         """Wait until the broker has the batch, then move the checkpoint past it, parking what the
         broker refused for good. Any other failure moves nothing: the batch is sent again."""
         results = await asyncio.gather(*(delivery for _, delivery in batch.sent), return_exceptions=True)
-        delivered = []
+        delivered, placed = [], []
         for (row, _), result in zip(batch.sent, results):
             if isinstance(result, UNDELIVERABLE):
                 self._park_refused(batch, row, result)
@@ -242,6 +268,9 @@ class OutboxRelay:
                 raise result
             else:
                 delivered.append(row)
+                placed.append(result)
+        if self._on_published is not None:
+            self._on_published(placed)
         last = batch.rows[-1]
         checkpoint = (self._name, str(last["transaction_id"]), last["position"])
         if batch.parked:

@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 1_000
     relay_parked_retry_seconds: float = Field(
         default=300, gt=0, description="How often events the broker refused (parked) are tried again")
+    relay_check_interval_seconds: float = Field(
+        default=5.0, gt=0,
+        description="How often the events waiting for the broker are measured and its end offsets compared")
     jwt_secret: str = LOCAL_JWT_SECRET
     jwt_issuer: str = "leisure-pass"
     jwt_audience: str = "leisure-pass"

@@ -49,7 +49,7 @@ async def test_migrations_are_recorded_and_applied_once(pool, renewal):
     assert await apply_migrations(pool, "runtime", RUNTIME_MIGRATIONS) == []
     recorded = await pool.fetch("SELECT component, name FROM schema_migrations ORDER BY version")
     assert [(r["component"], r["name"]) for r in recorded] == [
-        ("runtime", "001_event_store.sql"), ("runtime", "002_outbox_parked.sql")]
+        ("runtime", "001_event_store.sql"), ("runtime", "002_outbox_parked.sql"), ("runtime", "003_broker_log.sql")]
 
 
 async def test_a_transaction_older_than_the_stream_head_may_not_append(pool, renewal):

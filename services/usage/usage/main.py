@@ -30,6 +30,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     metrics = UsageMetrics(settings.service_name)
     lag = ReadModelLag(settings.kafka_bootstrap_servers, settings.read_model_consumer, TOPICS, metrics,
                        settings.lag_check_interval_seconds)
+
+    async def read_models_state(_app: FastAPI) -> str:
+        return lag.state()
     app = create_service_app(ServiceDefinition(
         settings=settings,
         title="Leisure Pass — usage",
@@ -38,6 +41,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[router],
         consumers=[read_models_consumer(settings.read_model_consumer, zone)],
         metrics=metrics,
+        # A visit is decided on usage's own database and its event waits in the outbox: the
+        # broker's state is reported, and a broker pause does not take usage out of service.
+        ready_needs_broker=False,
+        readiness_notes={"read_models": read_models_state},
     ))
     app.state.unknown_card_limit = RateLimit(settings.unknown_card_rate_per_minute, settings.unknown_card_burst,
                                              code="too_many_unknown_cards", what="unknown card numbers")

@@ -13,10 +13,9 @@ import time
 from datetime import datetime, timezone
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from leisure_contracts.topics import Topic
+from leisure_runtime.end_offsets import EndOffsets
 from leisure_runtime.logging import get_logger
 from usage.adapters.metrics import UsageMetrics
 from usage.domain.knowledge import CardKnowledge
@@ -29,7 +28,7 @@ MEASURE_TIMEOUT_SECONDS = 2.0
 class ReadModelLag:
     def __init__(self, bootstrap_servers: str, group: str, topics: tuple[str, ...], metrics: UsageMetrics,
                  interval_seconds: float) -> None:
-        self._bootstrap_servers = bootstrap_servers
+        self._offsets = EndOffsets(bootstrap_servers)
         self._group = group
         self._topics = topics
         self._metrics = metrics
@@ -38,27 +37,27 @@ class ReadModelLag:
         self._measured_at: float | None = None
         self._measuring = asyncio.Lock()
         self._pool: asyncpg.Pool | None = None
-        self._admin: AIOKafkaAdminClient | None = None
-        self._ends: AIOKafkaConsumer | None = None
         self._task: asyncio.Task | None = None
 
     async def start(self, pool: asyncpg.Pool) -> None:
+        """Measures in the background; it connects to the broker there, so that visits are
+        recorded while the broker is away."""
         self._pool = pool
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
-        self._ends = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
-        await self._admin.start()
-        await self._ends.start()
         self._task = asyncio.create_task(self._measure_periodically(), name="read-model-lag")
+
+    def state(self) -> str:
+        """For /ready: whether the read models have caught up with the card and offer topics."""
+        if self._measured_at is None:
+            return "not yet measured"
+        behind = sum(self._behind.values())
+        return "caught up" if behind == 0 else f"catching up ({behind} events behind)"
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._ends is not None:
-            await self._ends.stop()
-        if self._admin is not None:
-            await self._admin.close()
+        await self._offsets.close()
 
     async def card_knowledge(self) -> CardKnowledge:
         if self._measured_at is None or time.monotonic() - self._measured_at > FRESH_ENOUGH_SECONDS:
@@ -83,12 +82,10 @@ class ReadModelLag:
 
     async def _measure(self) -> None:
         async with self._measuring, asyncio.timeout(MEASURE_TIMEOUT_SECONDS):
-            await self._ends.topics()  # refreshes the metadata that names each topic's partitions
-            partitions = [TopicPartition(topic, p) for topic in self._topics
-                          for p in sorted(self._ends.partitions_for_topic(topic) or ())]
+            ends = await self._offsets.of(self._topics)
             # Named partitions: Tansu cannot answer the "all partitions" form of OffsetFetch.
-            committed = await self._admin.list_consumer_group_offsets(self._group, partitions=partitions)
-            ends = await self._ends.end_offsets(partitions)
+            committed = await (await self._offsets.admin()).list_consumer_group_offsets(
+                self._group, partitions=list(ends))
             behind = dict.fromkeys(self._topics, 0)
             for tp, end in ends.items():
                 done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0

@@ -1,0 +1,9 @@
+"""`python -m issuance.republish --from …`: publish issuance's stored events again after the broker lost
+its log (see docs/operations.md)."""
+
+import sys
+
+from leisure_runtime.republish import main
+
+if __name__ == "__main__":
+    sys.exit(main("issuance"))

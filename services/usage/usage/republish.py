@@ -1,0 +1,9 @@
+"""`python -m usage.republish --from …`: publish usage's stored events again after the broker lost
+its log (see docs/operations.md)."""
+
+import sys
+
+from leisure_runtime.republish import main
+
+if __name__ == "__main__":
+    sys.exit(main("usage"))
