@@ -20,8 +20,13 @@ async def create_pool(database_url: str, size: int = 10) -> asyncpg.Pool:
 
 
 def _migration_files(directory: Path) -> list[tuple[int, Path]]:
-    files = [(int(m.group(1)), path) for path in directory.glob("*.sql") if (m := _MIGRATION_FILE.match(path.name))]
-    return sorted(files)
+    files = sorted((int(m.group(1)), path) for path in directory.glob("*.sql") if (m := _MIGRATION_FILE.match(path.name)))
+    versions = [version for version, _ in files]
+    if len(set(versions)) != len(versions):
+        # Two branches that each added "their" next migration: only one of them would ever run.
+        raise ValueError(f"two migrations share a version number in {directory}: "
+                         f"{[path.name for version, path in files if versions.count(version) > 1]}")
+    return files
 
 
 async def apply_migrations(pool: asyncpg.Pool, component: str, directory: Path) -> list[str]:

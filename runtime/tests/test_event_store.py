@@ -157,3 +157,11 @@ async def test_a_stream_appears_once_in_an_append_to_many(pool, renewal):
             await store.append_many(conn, [StreamAppend(f"card-{card}", 0, [renewal(card, 1)]),
                                            StreamAppend(f"card-{card}", 1, [renewal(card, 2)])])
         assert await store.load(conn, f"card-{card}") == []
+
+
+async def test_two_migrations_with_one_version_are_refused_before_either_runs(pool, tmp_path):
+    (tmp_path / "001_first.sql").write_text("CREATE TABLE first_of_two (id integer)")
+    (tmp_path / "001_second.sql").write_text("CREATE TABLE second_of_two (id integer)")
+    with pytest.raises(ValueError, match="001_first.sql.*001_second.sql"):
+        await apply_migrations(pool, "twins", tmp_path)
+    assert await pool.fetchval("SELECT to_regclass('first_of_two')") is None
