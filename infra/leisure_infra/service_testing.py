@@ -46,9 +46,10 @@ async def running_app(app: FastAPI, *, wait_for_consumers: bool = True,
     """Start the app's lifespan (pool, migrations, broker, relay, consumers) and give a client,
     by default once the consumers have joined their groups (the app answers before that)."""
     async with app.router.lifespan_context(app):
-        if wait_for_consumers:
+        consumers = getattr(app.state, "consumers", None)  # None in an app without a broker (the console)
+        if wait_for_consumers and consumers is not None:
             async with asyncio.timeout(timeout):
-                await asyncio.shield(app.state.consumers)
+                await asyncio.shield(consumers)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
