@@ -39,7 +39,10 @@ def _first_ephemeral_port() -> int:
 
 
 def is_free(port: int) -> bool:
+    """Whether a server could listen on the port now. Connections a server closed linger in
+    TIME_WAIT on its port for a minute; servers bind with SO_REUSEADDR past them, and so does this."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
             return True

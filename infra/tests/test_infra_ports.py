@@ -3,7 +3,7 @@ outgoing connection, which could take the port before the service binds it."""
 
 import socket
 
-from leisure_infra.ports import LOWEST, free_port_block
+from leisure_infra.ports import HOST, LOWEST, free_port_block, is_free
 
 
 def ephemeral_range() -> tuple[int, int]:
@@ -35,3 +35,15 @@ def test_a_port_in_use_is_never_given():
     finally:
         for sock in taken:
             sock.close()
+
+
+def test_a_port_is_taken_while_a_server_listens_and_free_once_it_stopped_past_its_closed_connections():
+    server = socket.create_server((HOST, 0))
+    port = server.getsockname()[1]
+    client = socket.create_connection((HOST, port))
+    accepted, _ = server.accept()
+    assert not is_free(port)
+    accepted.close()  # the server closes first: its end lingers in TIME_WAIT on the port
+    client.close()
+    server.close()
+    assert is_free(port)
