@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from leisure_runtime.auth import Principal, Role, require
-from stats.adapters.answers import Answer, Cell, answer
+from stats.adapters.answers import Answer, answer, with_reach_to_date
 from stats.adapters.api import Reader, RegionQuery, readable_region
 from stats.adapters.query_text import PROGRAMME_ID, ProgrammeQuery, no_store, plain_text
 from stats.application import welfare
@@ -55,19 +55,13 @@ async def welfare_indicators(principal: Reader, request: Request, year: Year, re
     async with request.app.state.pool.acquire() as conn:
         table = await welfare.welfare(conn, scope)
         target = await welfare.target_of(conn, scope)
-    published = answer("welfare", table, scope, decorate=_with_share)
+    published = answer("welfare", table, scope, decorate=with_reach_to_date)
     year_row = next((row for row in published.rows if row.key == {"month": month_of(year, 12), "age_band": ALL_AGES}),
                     None)
     to_date = None if year_row is None else year_row.cells["newly_active_to_date"].value
     return WelfareAnswer(**dict(published), target=None if target is None else TargetProgress(
         newly_active=target.newly_active, newly_active_to_date=to_date,
         share_of_target=progress(to_date, target.newly_active)))
-
-
-def _with_share(published: dict[str, Cell]) -> dict[str, Cell]:
-    """Reached as a share of holders, both to date and both as published; at most 1."""
-    reached, holders = published["reached_to_date"].value, published["holders_to_date"].value
-    return published | {"share_reached_to_date": Cell(value=round(min(1.0, reached / holders), 4) if holders else None)}
 
 
 @router.put("/welfare-targets", summary="Set the target of newly active holders for a region, programme and year")
