@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from leisure_contracts.events import CardRevoked
+from leisure_contracts.events import CardRevoked, OfferUpdated
 from leisure_infra.service_testing import bearer
 from leisure_runtime.auth import Role
 
@@ -96,3 +96,68 @@ async def test_what_no_card_could_escape_refuses_the_whole_group(usage_app, feed
     # Nothing of the refused requests was recorded: the card's one visit is the one recorded now.
     ok = await client.post("/v1/group-visits", json=body, headers=staff(offer))
     assert ok.json()["recorded"] == 1
+
+
+async def test_a_session_takes_its_own_places_and_a_cancellation_gives_one_back(
+        usage_app, feed, issued_card, published_offer, staff):
+    app, client = usage_app
+    cards = [issued_card() for _ in range(4)]
+    today, later = NOW, NOW + timedelta(days=7)
+    session, next_week = uuid4(), uuid4()
+    group = published_offer(venue_kind="association", category="sport", kind="free_entry", quota=None,
+                            activity="group", sessions=[{"session_id": session, "starts_at": today, "places": 2},
+                                                        {"session_id": next_week, "starts_at": later}])
+    await feed(app, [*cards, group])
+
+    def group_of(members, session_id, key=None):
+        return {"offer_id": str(group.offer_id), "idempotency_key": key or uuid4().hex,
+                "session_id": str(session_id), "holders": [{"card_number": c.card_number} for c in members]}
+
+    first = await client.post("/v1/group-visits", json=group_of(cards[:3], session), headers=staff(group))
+    assert first.status_code == 200, first.text
+    answers = first.json()["holders"]
+    assert sorted(h["status"] for h in answers) == [201, 201, 422]
+    assert [h["code"] for h in answers if h["status"] == 422] == ["no_places_left_in_session"]
+    visits = [h["recorded"] for h in answers if h["status"] == 201]
+    assert sorted(v["session_places_left"] for v in visits) == [0, 1]
+    assert {v["visit"]["session_id"] for v in visits} == {str(session)}
+    assert {v["places_left"] for v in visits} == {None}  # the offer itself has no quota
+
+    places = (await client.get(f"/v1/offers/{group.offer_id}/places", headers=staff(group))).json()
+    assert [(s["session_id"], s["tickets_taken"], s["places_left"]) for s in places["sessions"]] == [
+        (str(session), 2, 0), (str(next_week), 0, None)]
+
+    cancelled = await client.post(f"/v1/visits/{visits[0]['visit']['visit_id']}/cancellation", headers=staff(group))
+    assert cancelled.status_code == 200, cancelled.text
+    latecomer = await client.post("/v1/group-visits", json=group_of(cards[3:], session), headers=staff(group))
+    assert latecomer.json()["recorded"] == 1
+
+    # Next week's session is not today's; an unknown session is no session of this offer: the group
+    # is refused as a whole, and nothing is recorded.
+    wrong_day = await client.post("/v1/group-visits", json=group_of(cards, next_week), headers=staff(group))
+    assert wrong_day.status_code == 422 and wrong_day.json()["code"] == "not_session_day"
+    unknown = await client.post("/v1/group-visits", json=group_of(cards, uuid4()), headers=staff(group))
+    assert unknown.status_code == 404 and unknown.json()["code"] == "session_unknown"
+    places = (await client.get(f"/v1/offers/{group.offer_id}/places", headers=staff(group))).json()
+    assert [s["tickets_taken"] for s in places["sessions"]] == [2, 0]
+
+
+async def test_sessions_follow_the_offers_latest_terms_even_when_an_older_event_comes_again(
+        usage_app, feed, published_offer, staff):
+    app, client = usage_app
+    kept, dropped = uuid4(), uuid4()
+    offer = published_offer(activity="course", kind="course_place", sessions=[
+        {"session_id": kept, "starts_at": NOW + timedelta(days=1), "places": 10},
+        {"session_id": dropped, "starts_at": NOW + timedelta(days=2), "places": 10}])
+    update = OfferUpdated(offer_id=offer.offer_id, title=offer.title, quota=offer.quota,
+                          max_tickets_per_visit=offer.max_tickets_per_visit,
+                          accepted_programmes=offer.accepted_programmes, accepted_regions=offer.accepted_regions,
+                          activity="course", sessions=[{"session_id": kept, "starts_at": NOW + timedelta(days=3),
+                                                        "places": 6}],
+                          updated_at=offer.published_at + timedelta(seconds=1))
+    await feed(app, [offer])
+    await feed(app, [update])
+    await feed(app, [offer])  # published again under a new event id: older than the update, changes nothing
+
+    places = (await client.get(f"/v1/offers/{offer.offer_id}/places", headers=staff(offer))).json()
+    assert [(s["session_id"], s["places"]) for s in places["sessions"]] == [(str(kept), 6)]

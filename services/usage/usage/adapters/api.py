@@ -48,6 +48,8 @@ class VisitAnswer(BaseModel):
     reward: RewardEarned | None
     reward_progress: RewardProgressNow | None
     places_left: int | None
+    session_places_left: int | None = None
+    """Places left at the visit's session (none: no session, or its places are not counted)."""
 
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=VisitAnswer, tags=["visits"],

@@ -1,7 +1,8 @@
 """Recording a group visit: every card of the group as a visit of its own (record_visit), all at
 once, so they share batches and each sees the places the ones before it took. A refusal that no
-card could escape (the offer unknown here, a venue outside the token's scope) answers for the whole
-group; every other answer is the card's own."""
+card could escape (the offer or its session unknown here, a session on another day, a venue outside
+the token's scope) answers for the whole group when no card was recorded; every other answer is
+the card's own."""
 
 import asyncio
 import json
@@ -16,8 +17,8 @@ from usage.domain import card_number
 from usage.domain.group_visits import RecordGroupVisit, ending, member_visit
 from usage.domain.knowledge import CardUnknown
 
-WHOLE_GROUP = {"offer_unknown"}
-"""Refusals about the offer, not the card: the same for every card of the group."""
+WHOLE_GROUP = {"offer_unknown", "session_unknown", "not_session_day"}
+"""Refusals about the offer or its session, not the card: the same for every card of the group."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,10 @@ async def record_group_visit(usage: Usage, command: RecordGroupVisit, principal:
                 record_visit.record_visit(usage, member_visit(command, member, number), principal)
                 for member, number in zip(command.holders, numbers, strict=True)]
     outcomes = await asyncio.gather(*attempts, return_exceptions=True)
-    for outcome in outcomes:
-        if isinstance(outcome, Refusal) and outcome.code in WHOLE_GROUP or _is_forbidden(outcome):
-            raise outcome
+    if not any(isinstance(outcome, record_visit.Answer) for outcome in outcomes):
+        for outcome in outcomes:
+            if isinstance(outcome, Refusal) and outcome.code in WHOLE_GROUP or _is_forbidden(outcome):
+                raise outcome
     answers = []
     for position, (member, outcome) in enumerate(zip(command.holders, outcomes, strict=True)):
         answers.append(_answer(position, ending(member.card_number), outcome))

@@ -33,6 +33,7 @@ class RecordGroupVisit(BaseModel):
                                              "nothing twice, and records the cards refused before if they now pass")
     occurred_at: Instant | None = Field(default=None, description="When the session was, if entered later "
                                                                   "from paper (up to 30 days back)")
+    session_id: UUID | None = Field(default=None, description="The offer's session: each card takes its places")
 
     @model_validator(mode="after")
     def _escorts_come_with_holders(self) -> "RecordGroupVisit":
@@ -51,7 +52,7 @@ def member_key(group_key: str, number: str) -> str:
 def member_visit(command: RecordGroupVisit, member: GroupMember, number: str) -> RecordVisit:
     return RecordVisit(card_number=number, offer_id=command.offer_id, tickets=member.tickets, escort=member.escort,
                        idempotency_key=member_key(command.idempotency_key, number),
-                       occurred_at=command.occurred_at)
+                       occurred_at=command.occurred_at, session_id=command.session_id)
 
 
 def ending(typed: str) -> str:
