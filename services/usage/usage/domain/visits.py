@@ -76,11 +76,7 @@ def decide_visit(command: RecordVisit, card: CardAtVisit, offer: OfferAtVisit, s
         raise Rejected("yearly_limit_reached",
                        f"this card has been used {standing.uses_in_visit_year} times in {day.year}, its "
                        f"programme's yearly limit of {card.yearly_use_limit}; it can be used again next year")
-    places_left = offer.places_left
-    if places_left is not None and command.tickets > places_left:
-        raise Rejected("no_places_left",
-                       "no places left on this offer" if places_left == 0 else
-                       f"only {places_left} places left on this offer; {command.tickets} were asked")
+    _room_for(command.tickets, offer.places_left, "no_places_left", "on this offer")
     _session_fits(command, offer, day, zone)
     visit = VisitRecorded(
         visit_id=uuid4(), card_id=card.card_id, card_number=card.card_number, programme_id=card.programme_id,
@@ -105,11 +101,14 @@ def _session_fits(command: RecordVisit, offer: OfferAtVisit, day, zone: ZoneInfo
     if session_day != day:
         raise Rejected("not_session_day", f"this session is on {session_day.isoformat()}, the visit on "
                                           f"{day.isoformat()}; choose the session of the visit's day")
-    left = session.places_left
-    if left is not None and command.tickets > left:
-        raise Rejected("no_places_left_in_session",
-                       "no places left at this session" if left == 0 else
-                       f"only {left} places left at this session; {command.tickets} were asked")
+    _room_for(command.tickets, session.places_left, "no_places_left_in_session", "at this session")
+
+
+def _room_for(tickets: int, left: int | None, code: str, where: str) -> None:
+    """Refuses more tickets than places left (None: places are not counted)."""
+    if left is not None and tickets > left:
+        raise Rejected(code, f"no places left {where}" if left == 0 else
+                       f"only {left} places left {where}; {tickets} were asked")
 
 
 def _card_valid(card: CardAtVisit, when: datetime, day) -> None:
