@@ -79,7 +79,7 @@ async def test_a_group_visit_counts_every_holder_in_usage_and_stats(platform):
             offer_known = await client.get(f"{usage}/v1/offers/{offer_id}/places", headers=staff)
             return all(r.status_code == 200 for r in [*known, offer_known])
 
-        await eventually(usage_knows_everything)
+        await eventually(usage_knows_everything, timeout=60)
         answer = await client.post(f"{usage}/v1/group-visits", headers=staff, json={
             "offer_id": offer_id, "idempotency_key": "session-week-1",
             "holders": [{"card_number": card["card_number"]} for card in cards]})
@@ -100,7 +100,7 @@ async def test_a_group_visit_counts_every_holder_in_usage_and_stats(platform):
             rows = {row["key"]["venue_kind"]: row["cells"] for row in response.json()["rows"]}
             return rows.get("association", {}).get("visits") == {"value": perturbed(uses)}
 
-        await eventually(every_holder_counted)
+        await eventually(every_holder_counted, timeout=60)
         welfare = await client.get(f"{stats}/v1/figures/welfare", headers=bearer(READER),
                                    params={"year": today.year, "programme_id": PROGRAMME})
         assert welfare.status_code == 200, welfare.text
