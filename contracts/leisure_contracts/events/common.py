@@ -2,8 +2,9 @@
 
 from enum import StrEnum
 from typing import Annotated
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 PostalCode = Annotated[str, Field(pattern=r"^\d{5}$", description="Finnish postal code, five digits")]
 RegionCode = Annotated[str, Field(min_length=1, max_length=64, description="Region id, e.g. 'uusimaa'")]
@@ -54,3 +55,23 @@ class VenueKind(StrEnum):
     ADULT_EDUCATION_CENTRE = "adult_education_centre"
     ASSOCIATION = "association"
     OTHER = "other"
+
+
+class ActivityFormat(StrEnum):
+    """How an offer meets in sessions: `group`, an open group (an exercise group, a peer-support
+    group) that holders join at any session; `course`, a course whose participants take part
+    throughout. An offer without one is a ticket or an entry for one visit."""
+
+    GROUP = "group"
+    COURSE = "course"
+
+
+class OfferSession(BaseModel):
+    """One meeting of a group or course offer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    session_id: UUID
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
+    places: int | None = Field(default=None, ge=1, description="Places at this session; none: not counted")

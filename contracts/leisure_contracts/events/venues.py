@@ -7,9 +7,11 @@ from pydantic import AwareDatetime, Field
 
 from leisure_contracts.base import Event
 from leisure_contracts.events.common import (
+    ActivityFormat,
     LocalizedText,
     OfferCategory,
     OfferKind,
+    OfferSession,
     PostalCode,
     RegionCode,
     VenueKind,
@@ -82,6 +84,9 @@ class OfferPublished(Event):
     max_tickets_per_visit: int = Field(ge=1, description="Most tickets one card may take per visit")
     accepted_programmes: list[str] = Field(description="Programme ids whose cards are accepted")
     accepted_regions: list[RegionCode] = Field(description="Home regions of the cards accepted")
+    activity: ActivityFormat | None = Field(
+        default=None, description="group or course: the offer meets in sessions; none: a one-visit ticket or entry")
+    sessions: list[OfferSession] = Field(default_factory=list, description="The meetings of a group or course")
     published_at: AwareDatetime
 
 
@@ -101,6 +106,9 @@ class OfferUpdated(Event):
     max_tickets_per_visit: int = Field(ge=1)
     accepted_programmes: list[str]
     accepted_regions: list[RegionCode]
+    activity: ActivityFormat | None = Field(
+        default=None, description="group or course: the offer meets in sessions; none: a one-visit ticket or entry")
+    sessions: list[OfferSession] = Field(default_factory=list, description="The meetings of a group or course")
     updated_at: AwareDatetime
 
 

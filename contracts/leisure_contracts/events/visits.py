@@ -29,6 +29,8 @@ class VisitRecorded(Event):
     escort: bool = Field(default=False, description="Whether a free escort came along")
     occurred_at: AwareDatetime = Field(description="When the visit happened (may be entered later)")
     recorded_at: AwareDatetime
+    session_id: UUID | None = Field(default=None, description="The session of a group or course attended "
+                                                               "(the offer's sessions); none: not a session")
 
 
 class VisitCancelled(Event):

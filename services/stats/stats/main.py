@@ -11,6 +11,7 @@ from leisure_runtime.settings import ServiceSettings
 from stats.adapters.api import router
 from stats.adapters.freshness import Freshness
 from stats.adapters.projection import create_projection
+from stats.adapters.welfare_api import router as welfare_router
 from stats.settings import StatsSettings
 
 
@@ -33,7 +34,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                     "perturbed by the cell-key method, so no count from 1 to 4 is shown and differencing "
                     "two answers gives noise, not a person.",
         migrations=Path(__file__).parent / "adapters" / "migrations",
-        routers=[router],
+        routers=[router, welfare_router],
         consumers=[projection],
         publishes_events=False,
         metrics=metrics,

@@ -58,6 +58,13 @@ def with_share(published: dict[str, Cell]) -> dict[str, Cell]:
     return published | {"share": Cell(value=round(min(1.0, users / holders), 4) if holders else None)}
 
 
+def with_reach_to_date(published: dict[str, Cell]) -> dict[str, Cell]:
+    """Welfare indicators: holders reached to date as a share of the holders to date, both as
+    published; at most 1."""
+    reached, holders = published["reached_to_date"].value, published["holders_to_date"].value
+    return published | {"share_reached_to_date": Cell(value=round(min(1.0, reached / holders), 4) if holders else None)}
+
+
 def answer(figure: str, table: Table, scope: Scope, decorate=None) -> Answer:
     decorate = decorate or (lambda published: published)
     rows = [Row(key=dict(zip(table.dimensions, key)), cells=decorate(cells(table, key))) for key in table.rows]

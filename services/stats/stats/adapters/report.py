@@ -7,8 +7,8 @@ import io
 
 import asyncpg
 
-from stats.adapters.answers import Answer, answer, with_share
-from stats.application import coordinator, figures
+from stats.adapters.answers import Answer, answer, with_reach_to_date, with_share
+from stats.application import coordinator, figures, welfare
 from stats.application.figures import Scope
 from stats.domain.dimensions import (
     Background,
@@ -37,6 +37,7 @@ SECTIONS = {
     "first_use": "aika ensimmäiseen käyttöön / time to first use",
     "children": "tavoitetut lapset / children reached",
     "users": "käyttäjät kunnittain / users by municipality",
+    "welfare": "hyvinvointimittarit / welfare indicators",
 }
 MEASURES = {
     "issued": "myönnetyt / issued", "active": "voimassa / active", "revoked": "perutut / revoked",
@@ -47,6 +48,10 @@ MEASURES = {
     "offered": "tarjotut paikat / places offered", "rewards": "palkinnot / rewards", "all": "yhteensä / all",
     "holders_with_children": "haltijat, joilla lapsia / holders with children",
     "children": "lapset / children", "holders_taking_children": "lapsia mukana / holders taking children",
+    "newly_active": "uudet aktiiviset / newly active", "newly_active_to_date": "uudet aktiiviset kertymä / "
+    "newly active to date", "active_two_months_to_date": "aktiivisia 2+ kuukautena / active in 2+ months to date",
+    "reached_to_date": "tavoitetut kertymä / reached to date", "holders_to_date": "haltijat kertymä / holders to "
+    "date", "share_reached_to_date": "tavoitettujen osuus / share reached to date",
 }
 TOTAL_ROW = "yhteensä / total"
 USES_BY = (UseDimension.category, UseDimension.venue_kind, UseDimension.venue, UseDimension.month,
@@ -75,6 +80,8 @@ async def _answers(conn: asyncpg.Connection, scope: Scope) -> list[tuple[Answer,
         answers.append((answer("children", await coordinator.children(conn, scope, by), scope), str(by)))
     answers.append((answer("users", await coordinator.users(conn, scope, UsersBy.municipality), scope),
                     "municipality"))
+    answers.append((answer("welfare", await welfare.welfare(conn, scope), scope, decorate=with_reach_to_date),
+                    "month × age_band"))
     answers = [(a, by, "") for a, by in answers]
     for measure in CrossTabMeasure:
         for background in Background:

@@ -41,7 +41,8 @@ async def test_fifty_requests_for_the_last_ten_places_record_exactly_ten(
     assert {(a.status_code, a.json()["code"]) for a in refused} == {(422, "no_places_left")}
     assert sorted(a.json()["places_left"] for a in accepted) == list(range(10))
     places = await client.get(f"/v1/offers/{offer.offer_id}/places", headers=staff(offer))
-    assert places.json() == {"offer_id": str(offer.offer_id), "quota": 20, "tickets_taken": 20, "places_left": 0}
+    assert places.json() == {"offer_id": str(offer.offer_id), "quota": 20, "tickets_taken": 20, "places_left": 0,
+                             "sessions": []}
 
     accepted_ids = {a.json()["visit"]["visit_id"] for a in accepted}
 

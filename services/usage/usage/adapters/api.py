@@ -9,14 +9,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from leisure_contracts.events import RewardEarned, VisitCancelled, VisitRecorded
 from leisure_runtime.auth import Principal, Role, require
-from usage.application import cancel_visit, queries, record_visit
+from usage.application import cancel_visit, queries, record_group_visit, record_visit
 from usage.application.context import Usage
 from usage.application.visit_batches import NotRecorded, Stopping
 from usage.domain.calendar import local_day
+from usage.domain.group_visits import RecordGroupVisit
 from usage.domain.knowledge import CardUnknown
 from usage.domain.visits import RecordVisit
 
@@ -47,6 +48,8 @@ class VisitAnswer(BaseModel):
     reward: RewardEarned | None
     reward_progress: RewardProgressNow | None
     places_left: int | None
+    session_places_left: int | None = None
+    """Places left at the visit's session (none: no session, or its places are not counted)."""
 
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=VisitAnswer, tags=["visits"],
@@ -66,6 +69,35 @@ async def record(command: RecordVisit, principal: VenueStaff, deps: UsageDeps, r
     # The answer is already JSON (the same text is stored for replays): no second encoding.
     return Response(answer.json, status_code=status.HTTP_201_CREATED, headers=headers,
                     media_type="application/json")
+
+
+class GroupMemberAnswer(BaseModel):
+    position: int = Field(description="The card's place in the request's `holders`, from 0")
+    card_number_ending: str = Field(description="The last four digits of the number as given")
+    status: int = Field(description="201: recorded; else the status this card alone would have got")
+    code: str | None = Field(description="Why the card was refused (the codes of POST /v1/visits)")
+    detail: str | None
+    recorded: VisitAnswer | None = Field(description="As POST /v1/visits answers: the visit, reward, places left")
+
+
+class GroupVisitAnswer(BaseModel):
+    recorded: int = Field(description="Cards recorded (or recorded before, on a retry)")
+    refused: int
+    holders: list[GroupMemberAnswer] = Field(description="One answer per card, in the order given")
+
+
+@router.post("/group-visits", tags=["visits"],
+             summary="Record the holders present at a group activity or course session, each card on its own")
+async def record_group(command: RecordGroupVisit, principal: VenueStaff, deps: UsageDeps,
+                       request: Request) -> GroupVisitAnswer:
+    limit = request.app.state.unknown_card_limit
+    limit.check(principal.subject)
+    answers = await record_group_visit.record_group_visit(deps, command, principal,
+                                                          on_unknown_card=lambda: limit.spend(principal.subject))
+    deps.metrics.group_visits.inc()
+    recorded = sum(answer.status == 201 for answer in answers)
+    return GroupVisitAnswer(recorded=recorded, refused=len(answers) - recorded,
+                            holders=[GroupMemberAnswer(**answer.__dict__) for answer in answers])
 
 
 @router.post("/visits/{visit_id}/cancellation", tags=["visits"],

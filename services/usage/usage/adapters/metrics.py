@@ -14,6 +14,9 @@ class UsageMetrics(RuntimeMetrics):
                                        ["category"], registry=registry).labels
         self.visits_refused = Counter(f"{name}_visits_refused_total", "Visits refused, by reason code",
                                       ["reason"], registry=registry).labels
+        self.group_visits = Counter(f"{name}_group_visits_total",
+                                    "Group visits answered (each card also counts as a visit recorded or refused)",
+                                    registry=registry)
         self.visits_cancelled = Counter(f"{name}_visits_cancelled_total", "Visits cancelled", registry=registry)
         self.tickets = Counter(f"{name}_tickets_total", "Tickets of the visits recorded", registry=registry)
         self.rewards = Counter(f"{name}_rewards_earned_total", "Rewards earned", registry=registry)

@@ -120,6 +120,21 @@ def offer_consumer_handlers(zone: ZoneInfo):
         except asyncpg.ForeignKeyViolationError as error:
             raise RejectedEvent(f"update of offer {event.offer_id}, which was never published here") from error
 
+    async def put_sessions(conn: asyncpg.Connection, event: OfferPublished | OfferUpdated, as_of: datetime) -> None:
+        """The offer's sessions as of the event; those it no longer lists are marked removed (their
+        visits keep their tickets). An event older than what set a session changes nothing."""
+        await conn.execute(
+            """UPDATE offer_sessions SET removed = true, as_of = $2
+               WHERE offer_id = $1 AND as_of < $2 AND NOT (session_id = ANY($3::uuid[]))""",
+            event.offer_id, as_of, [session.session_id for session in event.sessions])
+        await conn.executemany(
+            """INSERT INTO offer_sessions (offer_id, session_id, starts_at, places, as_of) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (offer_id, session_id) DO UPDATE SET starts_at = excluded.starts_at,
+                   places = excluded.places, as_of = excluded.as_of, removed = false
+               WHERE offer_sessions.as_of < excluded.as_of""",
+            [(event.offer_id, session.session_id, session.starts_at, session.places, as_of)
+             for session in event.sessions])
+
     async def offer_published(conn: asyncpg.Connection, attributes: CloudEventAttributes,
                               event: OfferPublished) -> None:
         await conn.execute(
@@ -132,11 +147,13 @@ def offer_consumer_handlers(zone: ZoneInfo):
         # before the publication, is judged by these first terms, and the offer's own open period
         # (starts_at, ends_at) says whether it was open that day.
         await insert_terms(conn, event, None)
+        await put_sessions(conn, event, event.published_at)
         await _applied(conn, Topic.OFFERS, attributes)
 
     async def offer_updated(conn: asyncpg.Connection, attributes: CloudEventAttributes,
                             event: OfferUpdated) -> None:
         await insert_terms(conn, event, event.updated_at)
+        await put_sessions(conn, event, event.updated_at)
         await _applied(conn, Topic.OFFERS, attributes)
 
     async def offer_withdrawn(conn: asyncpg.Connection, attributes: CloudEventAttributes,

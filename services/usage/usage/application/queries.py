@@ -4,7 +4,7 @@ its region; a venue's visits of a day and an offer's places for the venue's staf
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from leisure_runtime.auth import Principal
 from leisure_runtime.errors import NotFound
@@ -46,11 +46,21 @@ class RewardProgress(BaseModel):
     visits_to_next_reward: int | None
 
 
+class SessionPlaces(BaseModel):
+    session_id: UUID
+    starts_at: datetime
+    places: int | None
+    tickets_taken: int
+    places_left: int | None
+
+
 class OfferPlaces(BaseModel):
     offer_id: UUID
     quota: int | None
     tickets_taken: int
     places_left: int | None
+    sessions: list[SessionPlaces] = Field(default_factory=list, description="A group's or course's sessions, "
+                                                                            "in order of time")
 
 
 async def _card(usage: Usage, card_id: UUID, principal: Principal, action: str):
@@ -104,5 +114,11 @@ async def offer_places(usage: Usage, offer_id: UUID, principal: Principal) -> Of
                                         "try again in a few seconds")
     principal.require_venue(offer["venue_id"], offer["region"], action="read this offer's places")
     quota, taken = offer["quota"], offer["tickets_taken"]
+    sessions = await usage.pool.fetch(
+        """SELECT session_id, starts_at, places, tickets_taken FROM offer_sessions
+           WHERE offer_id = $1 AND NOT removed ORDER BY starts_at, session_id""", offer_id)
     return OfferPlaces(offer_id=offer_id, quota=quota, tickets_taken=taken,
-                       places_left=None if quota is None else max(0, quota - taken))
+                       places_left=None if quota is None else max(0, quota - taken),
+                       sessions=[SessionPlaces(**row, places_left=None if row["places"] is None
+                                               else max(0, row["places"] - row["tickets_taken"]))
+                                 for row in sessions])

@@ -96,7 +96,8 @@ async def record_batch(store: EventStore, zone: ZoneInfo, conn: asyncpg.Connecti
     A refused visit gets its refusal as its answer and writes nothing. Raises if writing fails: then
     nothing the batch wrote may be kept."""
     contexts = await visit_store.load_contexts(conn, [
-        visit_store.VisitAsked(r.command.offer_id, r.when, r.command.idempotency_key, r.card_number, r.year)
+        visit_store.VisitAsked(r.command.offer_id, r.when, r.command.idempotency_key, r.card_number, r.year,
+                               r.command.session_id)
         for r in requests])
     batch = _Batch(zone)
     answers: list[Answer | Exception] = []
@@ -120,6 +121,7 @@ class _Batch:
         self._zone = zone
         self.new: list[visit_store.NewVisit] = []
         self._taken: Counter[UUID] = Counter()
+        self._taken_at_session: Counter[tuple[UUID, UUID | None]] = Counter()
         self._standings: dict[UUID, CardStanding] = {}
         self._uses: Counter[tuple[UUID, date]] = Counter()
         self._answers: dict[tuple[UUID, str], visit_store.EarlierRequest] = {}
@@ -144,7 +146,12 @@ class _Batch:
         card = context.card
         if card is None:
             raise _NoSuchCard("card_unknown", "no such card")
-        offer = replace(context.offer, tickets_taken=context.offer.tickets_taken + self._taken[command.offer_id])
+        session_key = (command.offer_id, command.session_id)
+        session = context.offer.session and replace(
+            context.offer.session,
+            tickets_taken=context.offer.session.tickets_taken + self._taken_at_session[session_key])
+        offer = replace(context.offer, tickets_taken=context.offer.tickets_taken + self._taken[command.offer_id],
+                        session=session)
         standing = self._standing(card.card_id, context.standing, request.year)
         recorded = visits.decide_visit(command, card, offer, standing, when=request.when, now=request.now,
                                        zone=self._zone)
@@ -155,9 +162,12 @@ class _Batch:
             "reward_progress": None if card.reward_rule is None else asdict(rewards.progress(
                 card.reward_rule.every_visits, card.reward_rule.description, recorded.standing)),
             "places_left": None if places_left is None else places_left - command.tickets,
+            "session_places_left": None if session is None or session.places_left is None
+            else session.places_left - command.tickets,
         }
         answer = Answer(body, json.dumps(body, separators=(",", ":")), replayed=False)
         self._taken[command.offer_id] += command.tickets
+        self._taken_at_session[session_key] += command.tickets
         self._standings[card.card_id] = recorded.standing
         self._uses[card.card_id, request.year[0]] += 1
         self._answers[key] = visit_store.EarlierRequest(request.fingerprint, answer.json)

@@ -39,6 +39,20 @@ class OfferTerms:
 
 
 @dataclass(frozen=True)
+class SessionAtVisit:
+    """The session of a group or course a visit names, with the tickets taken at it so far."""
+
+    session_id: UUID
+    starts_at: datetime
+    places: int | None
+    tickets_taken: int
+
+    @property
+    def places_left(self) -> int | None:
+        return None if self.places is None else max(0, self.places - self.tickets_taken)
+
+
+@dataclass(frozen=True)
 class OfferAtVisit:
     offer_id: UUID
     venue_id: UUID
@@ -53,6 +67,8 @@ class OfferAtVisit:
     quota: int | None
     """The quota now: places are a present resource, whenever the visit happened."""
     tickets_taken: int
+    session: SessionAtVisit | None = None
+    """The session the visit names, if the offer has it (and has not dropped it)."""
 
     @property
     def places_left(self) -> int | None:

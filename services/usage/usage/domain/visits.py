@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leisure_contracts.events import RewardEarned, VisitRecorded
-from leisure_runtime.errors import Rejected
+from leisure_runtime.errors import NotFound, Rejected
 from leisure_runtime.request_types import Instant
 from usage.domain import rewards
 from usage.domain.calendar import BACKDATING_LIMIT, CLOCK_SKEW, local_day
@@ -28,6 +28,8 @@ class RecordVisit(BaseModel):
                                  description="New for each visit, the same on a retry: a retry records nothing new")
     occurred_at: Instant | None = Field(
         default=None, description="When the visit happened, if entered later from paper (up to 30 days back)")
+    session_id: UUID | None = Field(default=None, description="The group's or course's session attended: "
+                                                              "its places are counted")
 
     @model_validator(mode="after")
     def _escort_comes_with_the_holder(self) -> "RecordVisit":
@@ -74,19 +76,39 @@ def decide_visit(command: RecordVisit, card: CardAtVisit, offer: OfferAtVisit, s
         raise Rejected("yearly_limit_reached",
                        f"this card has been used {standing.uses_in_visit_year} times in {day.year}, its "
                        f"programme's yearly limit of {card.yearly_use_limit}; it can be used again next year")
-    places_left = offer.places_left
-    if places_left is not None and command.tickets > places_left:
-        raise Rejected("no_places_left",
-                       "no places left on this offer" if places_left == 0 else
-                       f"only {places_left} places left on this offer; {command.tickets} were asked")
+    _room_for(command.tickets, offer.places_left, "no_places_left", "on this offer")
+    _session_fits(command, offer, day, zone)
     visit = VisitRecorded(
         visit_id=uuid4(), card_id=card.card_id, card_number=card.card_number, programme_id=card.programme_id,
         card_region=card.home_region, offer_id=offer.offer_id, venue_id=offer.venue_id,
         venue_kind=offer.venue_kind, region=offer.region, category=offer.category, tickets=command.tickets,
-        children=children, escort=command.escort, occurred_at=when, recorded_at=now,
+        children=children, escort=command.escort, occurred_at=when, recorded_at=now, session_id=command.session_id,
     )
     after, reward = rewards.count_visit(card, standing, visit, now)
     return Recorded(visit, reward, after)
+
+
+def _session_fits(command: RecordVisit, offer: OfferAtVisit, day, zone: ZoneInfo) -> None:
+    """A visit to a session: the offer has it, it is that day, and it has room for the tickets."""
+    if command.session_id is None:
+        return
+    session = offer.session
+    if session is None:
+        raise NotFound("session_unknown",
+                       f"this offer has no session {command.session_id}; check the session in the catalogue, "
+                       "or if it was added just now, try again in a few seconds")
+    session_day = local_day(session.starts_at, zone)
+    if session_day != day:
+        raise Rejected("not_session_day", f"this session is on {session_day.isoformat()}, the visit on "
+                                          f"{day.isoformat()}; choose the session of the visit's day")
+    _room_for(command.tickets, session.places_left, "no_places_left_in_session", "at this session")
+
+
+def _room_for(tickets: int, left: int | None, code: str, where: str) -> None:
+    """Refuses more tickets than places left (None: places are not counted)."""
+    if left is not None and tickets > left:
+        raise Rejected(code, f"no places left {where}" if left == 0 else
+                       f"only {left} places left {where}; {tickets} were asked")
 
 
 def _card_valid(card: CardAtVisit, when: datetime, day) -> None:

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 
 from leisure_runtime.errors import NotFound
-from venues.application import catalogue
+from venues.application import catalogue, venue_directory
 from venues.application.catalogue import CatalogueOffer, CataloguePage, CatalogueQuery, VenueSummary
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
@@ -24,6 +24,12 @@ async def search_offers(query: Annotated[CatalogueQuery, Query()], request: Requ
 @router.get("/catalogue/offers/{offer_id}", summary="One offer, also when withdrawn or past")
 async def get_offer(offer_id: UUID, request: Request) -> CatalogueOffer:
     return await catalogue.offer(request.app.state.pool, offer_id)
+
+
+@router.get("/catalogue/venues", summary="Find open venues by kind and place (associations and NGOs too)")
+async def search_venues(query: Annotated[venue_directory.VenueQuery, Query()],
+                        request: Request) -> venue_directory.VenuePage:
+    return await venue_directory.search(request.app.state.pool, query)
 
 
 @router.get("/venues/{venue_id}", summary="One venue")

@@ -12,7 +12,14 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from leisure_contracts.events.common import LocalizedText, OfferCategory, OfferKind, VenueKind
+from leisure_contracts.events.common import (
+    ActivityFormat,
+    LocalizedText,
+    OfferCategory,
+    OfferKind,
+    OfferSession,
+    VenueKind,
+)
 from leisure_runtime.errors import NotFound, Rejected
 from venues.domain.refusals import BadRequest
 
@@ -28,7 +35,8 @@ class CatalogueQuery(BaseModel):
     q: str | None = Field(default=None, max_length=200, description="Free text in Finnish, Swedish or English")
     category: OfferCategory | None = None
     kind: OfferKind | None = None
-    venue_kind: VenueKind | None = None
+    activity: ActivityFormat | None = Field(default=None, description="Group activities or courses only")
+    venue_kind: VenueKind | None = Field(default=None, description="e.g. association: NGOs' own activities")
     venue_id: UUID | None = None
     region: str | None = Field(default=None, max_length=64)
     municipality: str | None = Field(default=None, max_length=100, description="Case does not matter")
@@ -68,6 +76,8 @@ class CatalogueOffer(BaseModel):
     max_tickets_per_visit: int
     accepted_programmes: list[str]
     accepted_regions: list[str]
+    activity: ActivityFormat | None
+    sessions: list[OfferSession] = Field(description="The meetings of a group or course, in order")
     published_at: datetime
     updated_at: datetime | None
     withdrawn_at: datetime | None
@@ -88,7 +98,7 @@ class _Cursor(BaseModel):
 # What an answer shows of an offer: every column but the search vector.
 _OFFER_COLUMNS = """o.offer_id, o.venue_id, o.region, o.municipality, o.category, o.kind, o.title, o.description,
        o.starts_at, o.ends_at, o.sort_start, o.quota, o.max_tickets_per_visit, o.accepted_programmes,
-       o.accepted_regions, o.published_at, o.updated_at, o.withdrawn_at"""
+       o.accepted_regions, o.published_at, o.updated_at, o.withdrawn_at, o.activity, o.sessions"""
 _VENUE_AND_PLACES_COLUMNS = """v.name AS venue_name, v.kind AS venue_kind, v.street_address, v.postal_code,
        v.accessibility, v.languages, v.closed, greatest(o.quota - coalesce(u.tickets_used, 0), 0) AS places_left"""
 _WITH_VENUE_AND_TICKETS = """
@@ -139,7 +149,7 @@ def _search_sql(query: CatalogueQuery) -> tuple[str, list]:
         where.append(f"o.search @@ (websearch_to_tsquery('finnish', {text}) || "
                      f"websearch_to_tsquery('swedish', {text}) || websearch_to_tsquery('english', {text}))")
     for column, value in (("o.category", query.category), ("o.kind", query.kind), ("o.venue_id", query.venue_id),
-                          ("o.region", query.region)):
+                          ("o.region", query.region), ("o.activity", query.activity)):
         if value is not None:
             where.append(f"{column} = {param(value)}")
     if query.municipality:
@@ -184,8 +194,9 @@ def _offer(row: asyncpg.Record) -> CatalogueOffer:
     return CatalogueOffer(
         **{name: row[name] for name in ("offer_id", "category", "kind", "starts_at", "ends_at", "quota",
                                         "max_tickets_per_visit", "accepted_programmes", "accepted_regions",
-                                        "published_at", "updated_at", "withdrawn_at")},
+                                        "published_at", "updated_at", "withdrawn_at", "activity")},
         title=json.loads(row["title"]),
+        sessions=json.loads(row["sessions"]),
         description=_json_or_none(row["description"]),
         places_left=None if row["quota"] is None else row["places_left"],
         venue=venue_summary({**row, "name": row["venue_name"], "kind": row["venue_kind"]}),
