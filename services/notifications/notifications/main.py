@@ -1,12 +1,11 @@
 """The notifications service: SMS news to holders who consented, their numbers kept only here.
 `uvicorn notifications.main:app`."""
 
-import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from leisure_runtime.app import ServiceDefinition, create_service_app
+from leisure_runtime.app import ServiceDefinition, create_service_app, run_beside
 from leisure_runtime.rate_limit import RateLimit
 from leisure_runtime.settings import ServiceSettings
 from notifications.adapters.api import local_gateway_router, router
@@ -44,20 +43,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     ))
     app.state.lookup_limit = RateLimit(settings.lookup_rate_per_minute, settings.lookup_burst,
                                        code="too_many_lookups", what="card-number requests")
-    runtime_lifespan = app.router.lifespan_context
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
-        async with runtime_lifespan(app):
-            app.state.sms_gateway = gateway_of(settings)
-            dispatcher = Dispatcher(app.state.pool, app.state.sms_gateway, settings, metrics)
-            dispatcher.start()
-            try:
-                yield
-            finally:
-                await dispatcher.stop()
+    def dispatcher(app: FastAPI) -> Dispatcher:
+        app.state.sms_gateway = gateway_of(settings)
+        return Dispatcher(app.state.pool, app.state.sms_gateway, settings, metrics)
 
-    app.router.lifespan_context = lifespan
+    run_beside(app, dispatcher)
     return app
 
 

@@ -34,14 +34,6 @@ class NotificationsSettings(ServiceSettings):
     lookup_rate_per_minute: float = Field(default=30, gt=0, description="Card-number requests per token subject")
     lookup_burst: int = Field(default=20, ge=1, description="Card-number requests a subject may make at once")
 
-    @classmethod
-    def of(cls, settings: ServiceSettings) -> "NotificationsSettings":
-        """Notifications settings from plain service settings (as the test harness makes them),
-        reading the service's own variables from the environment."""
-        if isinstance(settings, cls):
-            return settings
-        return cls(_env_prefix="NOTIFICATIONS_", **settings.model_dump())
-
     def public_secrets(self) -> list[str]:
         public = super().public_secrets()
         if self.sms_inbound_secret == LOCAL_INBOUND_SECRET:

@@ -13,6 +13,7 @@ from integrations.main import create_app
 from integrations.settings import IntegrationsSettings
 from leisure_contracts.card_numbers import check_digit
 from leisure_contracts.events import CardIssued, VisitRecorded
+from leisure_infra.http_testing import serving
 from leisure_infra.service_testing import running_app
 
 
@@ -72,20 +73,8 @@ def receiver():
     return Receiver()
 
 
-@contextlib.asynccontextmanager
-async def _receiving(receiver: Receiver, port: int = 0):
-    """Serve `receiver` on 127.0.0.1; yields its URL."""
-    app = web.Application()
-    app.router.add_post("/hooks/leisure", receiver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    try:
-        host, bound = runner.addresses[0][:2]
-        yield f"http://{host}:{bound}/hooks/leisure"
-    finally:
-        await runner.cleanup()
+def _receiving(receiver: Receiver, port: int = 0):
+    return serving("/hooks/leisure", receiver.handle, port)
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """Messages out: new offers to the holders who chose their category, coordinators' news with its
 audit record, the outbox's tries and restarts, and the GatewayAPI adapter against a real HTTP server."""
 
-import contextlib
 import json
 from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
 
+from leisure_infra.http_testing import serving as http_serving
 from leisure_infra.service_testing import bearer, eventually
 from leisure_runtime.auth import Role
 
@@ -115,19 +115,8 @@ class Gateway:
         return web.json_response({"ids": [len(self.requests)]})
 
 
-@contextlib.asynccontextmanager
-async def serving(gateway: Gateway, port: int = 0):
-    app = web.Application()
-    app.router.add_post("/rest/mtsms", gateway.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    try:
-        host, bound = runner.addresses[0][:2]
-        yield f"http://{host}:{bound}/rest/mtsms"
-    finally:
-        await runner.cleanup()
+def serving(gateway: Gateway):
+    return http_serving("/rest/mtsms", gateway.handle)
 
 
 async def test_gatewayapi_gets_the_message_with_its_reference_and_a_refused_try_is_repeated(
