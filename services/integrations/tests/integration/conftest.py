@@ -1,7 +1,6 @@
 """The integrations service in the test's event loop on a fresh database and the test broker, a
 real HTTP receiver for its webhooks, and builders of the internal events it republishes."""
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from uuid import uuid4
@@ -14,7 +13,7 @@ from integrations.settings import IntegrationsSettings
 from leisure_contracts.card_numbers import check_digit
 from leisure_contracts.events import CardIssued, VisitRecorded
 from leisure_infra.http_testing import serving
-from leisure_infra.service_testing import running_app
+from leisure_infra.service_testing import app_runner
 
 
 @pytest.fixture(scope="session")
@@ -44,13 +43,7 @@ def integrations_settings(service_settings, consumer_groups_suffix):
 def integrations():
     """`async with integrations(settings) as (app, client)`: the service running; may be restarted."""
 
-    @contextlib.asynccontextmanager
-    async def run(settings: IntegrationsSettings):
-        app = create_app(settings)
-        async with running_app(app) as client:
-            yield app, client
-
-    return run
+    return app_runner(create_app)
 
 
 @dataclass

@@ -1,7 +1,6 @@
 """The notifications service in the test's event loop on a fresh database and the test broker,
 tokens, and the card and offer events it follows, put on their topics as issuance and venues do."""
 
-import contextlib
 from datetime import date, datetime, timedelta, timezone
 from uuid import uuid4
 
@@ -9,7 +8,7 @@ import pytest
 
 from leisure_contracts.card_numbers import check_digit
 from leisure_contracts.events import CardIssued, OfferPublished
-from leisure_infra.service_testing import bearer, eventually, running_app
+from leisure_infra.service_testing import app_runner, bearer, eventually
 from leisure_runtime.auth import Role
 from notifications.main import create_app
 from notifications.settings import NotificationsSettings
@@ -41,13 +40,7 @@ def notifications_settings(service_settings, consumer_groups_suffix):
 def notifications():
     """`async with notifications(settings) as (app, client)`: the service running; may be restarted."""
 
-    @contextlib.asynccontextmanager
-    async def run(settings: NotificationsSettings):
-        app = create_app(settings)
-        async with running_app(app) as client:
-            yield app, client
-
-    return run
+    return app_runner(create_app)
 
 
 def worker(region: str = "varsinais-suomi") -> dict:
