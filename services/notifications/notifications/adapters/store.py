@@ -30,6 +30,10 @@ async def save_card(conn: asyncpg.Connection, card_id: UUID, card_number: str, p
         card_id, card_number, programme_id, home_region, valid_until)
 
 
+async def card_id_of_number(conn: asyncpg.Connection, card_number: str) -> UUID | None:
+    return await conn.fetchval("SELECT card_id FROM cards WHERE card_number = $1", card_number)
+
+
 async def extend_card(conn: asyncpg.Connection, card_id: UUID, valid_until: date) -> None:
     await conn.execute("UPDATE cards SET valid_until = greatest(valid_until, $2) WHERE card_id = $1",
                        card_id, valid_until)

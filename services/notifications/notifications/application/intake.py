@@ -7,6 +7,7 @@ import asyncpg
 
 from leisure_contracts.envelope import CloudEventAttributes
 from leisure_contracts.events import CardIssued, CardRenewed, CardRevoked, OfferPublished
+from leisure_runtime.consumer import RejectedEvent
 from notifications.adapters import store
 from notifications.adapters.metrics import NotificationsMetrics
 from notifications.application.consents import Erasure
@@ -14,6 +15,11 @@ from notifications.domain.messages import Language, offer_is_over, offer_message
 
 
 async def card_issued(conn: asyncpg.Connection, _attributes: CloudEventAttributes, event: CardIssued) -> None:
+    # Issuance never hands a number out twice; a card that claims another's would otherwise stop
+    # the consumer on the table's key, retrying for ever.
+    holder = await store.card_id_of_number(conn, event.card_number)
+    if holder is not None and holder != event.card_id:
+        raise RejectedEvent(f"the card number is already card {holder}'s: a card number belongs to one card")
     await store.save_card(conn, event.card_id, event.card_number, event.programme_id, event.home_region,
                           event.valid_until)
 

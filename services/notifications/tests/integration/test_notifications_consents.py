@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from leisure_contracts.events import CardRevoked
+from leisure_contracts.topics import Topic, dead_letter_topic
 from leisure_infra.service_testing import bearer, eventually
 from leisure_runtime.auth import Role
 from notifications.application.consents import erase_expired
@@ -167,3 +168,22 @@ async def test_the_numbers_of_expired_cards_are_erased_by_the_sweep(kit, notific
         change = await app.state.pool.fetchval("SELECT change FROM consent_log WHERE card_id = $1 ORDER BY at DESC",
                                                card.card_id)
         assert change == "card_expired"
+
+
+async def test_a_card_number_already_of_another_card_goes_to_the_dead_letters_and_the_next_card_is_known(
+        kit, notifications, notifications_settings, publish_events, read_topic):
+    first, after = kit.card_issued(), kit.card_issued()
+    clash = kit.card_issued().model_copy(update={"card_number": first.card_number})
+    settings = notifications_settings()
+    async with notifications(settings) as (app, client):
+        [*_, clash_attributes, _] = await publish_events([first, clash, after])
+        await kit.known_card(client, after)
+        assert await app.state.pool.fetchval("SELECT card_id FROM cards WHERE card_number = $1",
+                                             first.card_number) == first.card_id
+
+    dead = [r for r in await read_topic(dead_letter_topic(Topic.CARDS.value))
+            if r.header("dlq_consumer") == settings.cards_consumer.encode()
+            and r.header("ce_id") == str(clash_attributes.id).encode()]
+    assert len(dead) == 1
+    assert dead[0].header("dlq_reason") == (
+        f"the card number is already card {first.card_id}'s: a card number belongs to one card").encode()
