@@ -15,6 +15,7 @@ import schemathesis
 from issuance.main import create_app as create_issuance
 from integrations.main import create_app as create_integrations
 from issuance.settings import IssuanceSettings
+from leisure_contracts.card_numbers import check_digit
 from leisure_contracts.events import CardIssued, OfferPublished
 from leisure_infra.api_fuzzing import FUZZ_SETTINGS, call_and_check, fuzz_settings, served
 from leisure_infra.service_testing import bearer, publish_events
@@ -125,13 +126,19 @@ def integrations_world(database_factory, kafka_broker):
         yield url, {"subscription_id": subscription["subscription_id"]}
 
 
+def _new_card_number() -> str:
+    """A number of its own: the usage world's card has the same topic, and a number is one card's."""
+    payload = f"{uuid4().int % 10 ** 11:011d}"
+    return payload + check_digit(payload)
+
+
 @pytest.fixture(scope="module")
 def notifications_world(database_factory, kafka_broker):
     settings = NotificationsSettings.of(fuzz_settings("notifications", database_factory, kafka_broker))
     with served(create_notifications(settings.model_copy(update={"lookup_burst": 1_000_000}))) as url:
         now = datetime.now(timezone.utc)
         card = CardIssued(
-            card_id=uuid4(), card_number="123456789018", programme_id="culture-card", distributor_id="fuzz-office",
+            card_id=uuid4(), card_number=_new_card_number(), programme_id="culture-card", distributor_id="fuzz-office",
             distributor_kind="social_office", home_region=REGION, accepted_regions=[REGION],
             valid_from=date.today(), valid_until=date.today() + timedelta(days=300), children_allowance=0,
             escort_free=False, issued_at=now, background={
