@@ -91,7 +91,7 @@ def _print_welcome(platform: LocalPlatform, auth: AuthSettings, loaded: demo.Dem
     print(f"  console   {platform.console.spec.url}/   staff console and public service map "
           "(sign in with a token below)")
     for spec in (process.spec for process in platform.services.values()):
-        print(f"  {spec.name:<12} {spec.url}/docs   metrics: {spec.url}/metrics")
+        print(f"  {spec.name:<13} {spec.url}/docs   metrics: {spec.url}/metrics")
     print(f"\nEvents (AsyncAPI 3.0): {platform.url('integrations')}/asyncapi.yaml; integrators: docs/integrators.md")
     print(f"\nDemo data: {loaded.summary}. Service logs: {STATE_DIR / 'logs'}/\n\nTokens (valid 12 h):")
     for role, token in tokens.items():

@@ -4,7 +4,7 @@ their topics exactly as those services' relays would."""
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timezone
 from uuid import uuid4
 
@@ -53,6 +53,19 @@ async def running_app(app: FastAPI, *, wait_for_consumers: bool = True,
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+def app_runner(create_app: Callable[[ServiceSettings], FastAPI]):
+    """`async with run(settings) as (app, client)`: a service's app made from `settings` and
+    running, which a test may stop and start again on the same database and consumer groups."""
+
+    @contextlib.asynccontextmanager
+    async def run(settings: ServiceSettings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+        app = create_app(settings)
+        async with running_app(app) as client:
+            yield app, client
+
+    return run
 
 
 async def eventually(check, timeout: float = 30, interval: float = 0.2):

@@ -26,6 +26,7 @@ SERVICES = (
     ServiceSpec("usage", 8003),
     ServiceSpec("stats", 8004),
     ServiceSpec("integrations", 8005),
+    ServiceSpec("notifications", 8006),
 )
 CONSOLE = ServiceSpec("console", 8000)
 """The staff web console and public service map: in front of the services, not one of them."""

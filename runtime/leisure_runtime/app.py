@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 from pathlib import Path
 
 import asyncpg
@@ -309,3 +310,27 @@ class RequestContextMiddleware:
             method = scope["method"]
             self.metrics.http_requests(method, template, str(status)).inc()
             self.metrics.http_duration(method, template).observe(time.perf_counter() - started)
+
+
+class BackgroundWork(Protocol):
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def run_beside(app: FastAPI, work: Callable[[FastAPI], BackgroundWork]) -> None:
+    """Run a service's own background work (a dispatcher, a sweep) while the app runs: made once
+    the runtime's pool and broker are up, stopped before they go."""
+    runtime_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime_lifespan(app):
+            running = work(app)
+            running.start()
+            try:
+                yield
+            finally:
+                await running.stop()
+
+    app.router.lifespan_context = lifespan

@@ -1,6 +1,6 @@
 """Configuration from environment variables, one prefix per service (`ISSUANCE_DATABASE_URL`, …)."""
 
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +55,14 @@ class ServiceSettings(BaseSettings):
     def for_service(cls, service_name: str, **overrides) -> "ServiceSettings":
         """Read the service's variables: `<SERVICE>_<FIELD>`, e.g. `USAGE_HTTP_PORT`."""
         return cls(service_name=service_name, _env_prefix=f"{service_name.upper()}_", **overrides)
+
+    @classmethod
+    def of(cls, settings: "ServiceSettings") -> Self:
+        """A service's own settings class from plain service settings (as the test harness makes
+        them), reading that service's own variables (`<SERVICE>_…`) from the environment."""
+        if isinstance(settings, cls):
+            return settings
+        return cls(_env_prefix=f"{settings.service_name.upper()}_", **settings.model_dump())
 
     def public_secrets(self) -> list[str]:
         """Variables (after the prefix) whose value is still a public development default; a

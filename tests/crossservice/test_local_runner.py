@@ -20,7 +20,7 @@ from stats.domain.perturbation import possible
 
 pytestmark = pytest.mark.integration
 HELSINKI = ZoneInfo("Europe/Helsinki")
-SERVICE_NAMES = ("issuance", "venues", "usage", "stats", "integrations")
+SERVICE_NAMES = ("issuance", "venues", "usage", "stats", "integrations", "notifications")
 
 
 def start_runner(environment: dict) -> tuple[subprocess.Popen, str]:
@@ -43,10 +43,10 @@ def stop_runner(runner: subprocess.Popen) -> None:
 
 @pytest.fixture
 def runner_environment(tmp_path, postgres_server):
-    first_port = free_port_block(6)
+    first_port = free_port_block(7)
     prefix = f"lp_test_run_{uuid.uuid4().hex[:8]}"
     environment = {**os.environ, "LEISURE_STATE_DIR": str(tmp_path), "LEISURE_FIRST_PORT": str(first_port),
-                   "LEISURE_KAFKA_PORT": str(first_port + 5), "LEISURE_DATABASE_PREFIX": prefix,
+                   "LEISURE_KAFKA_PORT": str(first_port + 6), "LEISURE_DATABASE_PREFIX": prefix,
                    "LEISURE_DATABASE_URL": postgres_server.admin_dsn, "LEISURE_CONSOLE_PORT": str(free_port())}
     yield environment, first_port
     for service in SERVICE_NAMES:

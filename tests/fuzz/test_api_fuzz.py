@@ -1,7 +1,7 @@
 """Every service's API under schemathesis, from its own OpenAPI: no server error, and every answer
 as the OpenAPI says, refusals included. Bounded and seeded: see
 leisure_infra.api_fuzzing. Each service first gets a little world (a programme, a venue, an offer,
-a card, a webhook subscription) whose ids replace the generated ones, so that generated requests reach the rules."""
+a card, a webhook subscription, an SMS consent) whose ids replace the generated ones, so that generated requests reach the rules."""
 
 import asyncio
 import time
@@ -15,10 +15,13 @@ import schemathesis
 from issuance.main import create_app as create_issuance
 from integrations.main import create_app as create_integrations
 from issuance.settings import IssuanceSettings
+from leisure_contracts.card_numbers import check_digit
 from leisure_contracts.events import CardIssued, OfferPublished
 from leisure_infra.api_fuzzing import FUZZ_SETTINGS, call_and_check, fuzz_settings, served
 from leisure_infra.service_testing import bearer, publish_events
 from leisure_runtime.auth import Role
+from notifications.main import create_app as create_notifications
+from notifications.settings import LOCAL_INBOUND_SECRET, NotificationsSettings
 from stats.main import create_app as create_stats
 from usage.main import create_app as create_usage
 from usage.settings import UsageSettings
@@ -39,6 +42,7 @@ venues_schema = schemathesis.openapi.from_dict(create_venues().openapi())
 usage_schema = schemathesis.openapi.from_dict(create_usage().openapi())
 stats_schema = schemathesis.openapi.from_dict(create_stats().openapi())
 integrations_schema = schemathesis.openapi.from_dict(create_integrations().openapi())
+notifications_schema = schemathesis.openapi.from_dict(create_notifications().openapi())
 
 
 def created(response: httpx.Response) -> dict:
@@ -122,6 +126,33 @@ def integrations_world(database_factory, kafka_broker):
         yield url, {"subscription_id": subscription["subscription_id"]}
 
 
+def _new_card_number() -> str:
+    """A number of its own: the usage world's card has the same topic, and a number is one card's."""
+    payload = f"{uuid4().int % 10 ** 11:011d}"
+    return payload + check_digit(payload)
+
+
+@pytest.fixture(scope="module")
+def notifications_world(database_factory, kafka_broker):
+    settings = NotificationsSettings.of(fuzz_settings("notifications", database_factory, kafka_broker))
+    with served(create_notifications(settings.model_copy(update={"lookup_burst": 1_000_000}))) as url:
+        now = datetime.now(timezone.utc)
+        card = CardIssued(
+            card_id=uuid4(), card_number=_new_card_number(), programme_id="culture-card", distributor_id="fuzz-office",
+            distributor_kind="social_office", home_region=REGION, accepted_regions=[REGION],
+            valid_from=date.today(), valid_until=date.today() + timedelta(days=300), children_allowance=0,
+            escort_free=False, issued_at=now, background={
+                "age_band": "35_44", "gender": "not_told", "mother_tongue": "not_told",
+                "life_situation": "not_told", "postal_code": "02100", "children_under_16": 0})
+        asyncio.run(publish_events(kafka_broker.bootstrap_servers, [card]))
+        consent = f"{url}/v1/cards/{card.card_number}/sms-consent"
+        deadline = time.monotonic() + 30
+        while httpx.put(consent, headers=DISTRIBUTOR, json={"phone_number": "0401234567"}).status_code != 200:
+            assert time.monotonic() < deadline, "the card stayed unknown"
+            time.sleep(0.2)
+        yield url, {"number": card.card_number}
+
+
 @issuance_schema.parametrize()
 @FUZZ_SETTINGS
 def test_issuance_api(case, issuance_world):
@@ -159,3 +190,13 @@ def test_stats_api(case, stats_url):
 def test_integrations_api(case, integrations_world):
     url, known = integrations_world
     call_and_check(case, url, COORDINATOR, {} if case.method == "DELETE" else known)
+
+
+@notifications_schema.parametrize()
+@FUZZ_SETTINGS
+def test_notifications_api(case, notifications_world):
+    url, known = notifications_world
+    token = COORDINATOR if case.path == "/v1/broadcasts" else DISTRIBUTOR
+    if case.path == "/v1/sms/replies":
+        token = {"Authorization": f"Bearer {LOCAL_INBOUND_SECRET}"}
+    call_and_check(case, url, token, {} if case.method == "DELETE" else known)

@@ -15,6 +15,8 @@ class ProgrammeTerms(BaseModel):
 
     name: LocalizedText
     minimum_age: int = Field(ge=0, le=120)
+    maximum_age: int | None = Field(
+        default=None, ge=0, le=120, description="The oldest age admitted, inclusive; none: no upper limit")
     eligibility_criteria: list[str] = Field(description="Statements the worker confirms; no documents asked")
     validity_months: int = Field(ge=1, le=60)
     children_allowance: int = Field(ge=0, le=20)

@@ -1,7 +1,6 @@
 """The integrations service: the public event stream and signed webhooks for integrators.
 `uvicorn integrations.main:app`."""
 
-import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,7 +10,7 @@ from integrations.adapters.consumers import public_stream_consumer, webhook_cons
 from integrations.adapters.dispatcher import WebhookDispatcher
 from integrations.adapters.metrics import IntegrationsMetrics
 from integrations.settings import IntegrationsSettings
-from leisure_runtime.app import ServiceDefinition, create_service_app
+from leisure_runtime.app import ServiceDefinition, create_service_app, run_beside
 from leisure_runtime.event_store import EventStore
 from leisure_runtime.settings import ServiceSettings
 
@@ -32,19 +31,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                    webhook_consumer(settings.webhook_consumer)],
         metrics=metrics,
     ))
-    runtime_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
-        async with runtime_lifespan(app):
-            dispatcher = WebhookDispatcher(app.state.pool, settings, metrics)
-            dispatcher.start()
-            try:
-                yield
-            finally:
-                await dispatcher.stop()
-
-    app.router.lifespan_context = lifespan
+    run_beside(app, lambda app: WebhookDispatcher(app.state.pool, settings, metrics))
     return app
 
 

@@ -21,14 +21,6 @@ class IntegrationsSettings(ServiceSettings):
     webhook_poll_interval_seconds: float = Field(default=1.0, gt=0, description="How often due deliveries are looked for")
     webhook_batch_size: int = Field(default=50, ge=1, le=1000, description="Deliveries sent at once")
 
-    @classmethod
-    def of(cls, settings: ServiceSettings) -> "IntegrationsSettings":
-        """Integrations settings from plain service settings (as the test harness makes them),
-        reading the service's own variables from the environment."""
-        if isinstance(settings, cls):
-            return settings
-        return cls(_env_prefix="INTEGRATIONS_", **settings.model_dump())
-
     def delivery_rules(self) -> DeliveryRules:
         return DeliveryRules(self.webhook_max_attempts, self.webhook_backoff_seconds,
                              self.webhook_backoff_max_seconds, self.webhook_disable_after_failures)

@@ -35,7 +35,7 @@ class ConsoleWorld:
 @pytest.fixture(scope="session")
 def world(kafka_broker, postgres_server, tmp_path_factory) -> ConsoleWorld:
     prefix = f"lp_console_{uuid.uuid4().hex[:8]}"
-    with local_platform(tmp_path_factory.mktemp("console-platform"), first_port=free_port_block(4),
+    with local_platform(tmp_path_factory.mktemp("console-platform"), first_port=free_port_block(6),
                         database_prefix=prefix, bootstrap_servers=kafka_broker.bootstrap_servers,
                         idempotent_producer=kafka_broker.supports_idempotence, postgres=postgres_server,
                         console_port=free_port(), service_variables=TEST_TIMINGS) as platform:

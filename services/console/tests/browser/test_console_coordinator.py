@@ -27,6 +27,8 @@ async def test_a_coordinator_registers_a_venue_and_publishes_an_offer_that_the_m
     await programmes.get_by_label("Name in Finnish").fill("Nuorten vapaa-aikapassi")
     await programmes.get_by_label("Eligibility criteria").fill("Client of youth outreach work")
     await programmes.get_by_label("Children under 16 per card").fill("2")
+    await programmes.get_by_label("Minimum age").fill("13")
+    await programmes.get_by_label("Maximum age (empty: no limit)").fill("29")
     await programmes.get_by_label("Reward every N visits (empty: none)").fill("10")
     await programmes.get_by_label("Reward", exact=True).fill("A cinema ticket")
     await programmes.get_by_role("button", name="Define programme").click()
@@ -36,6 +38,7 @@ async def test_a_coordinator_registers_a_venue_and_publishes_an_offer_that_the_m
                    if p["programme_id"] == programme_id)
     assert defined["eligibility_criteria"] == ["Client of youth outreach work"]
     assert defined["children_allowance"] == 2 and defined["home_region"] == "uusimaa"
+    assert (defined["minimum_age"], defined["maximum_age"]) == (13, 29)
     assert defined["reward_rule"] == {"every_visits": 10, "description": "A cinema ticket"}
 
     distributors = page.get_by_role("region", name="Distributors")

@@ -1,7 +1,6 @@
 """The integrations service in the test's event loop on a fresh database and the test broker, a
 real HTTP receiver for its webhooks, and builders of the internal events it republishes."""
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from uuid import uuid4
@@ -13,7 +12,8 @@ from integrations.main import create_app
 from integrations.settings import IntegrationsSettings
 from leisure_contracts.card_numbers import check_digit
 from leisure_contracts.events import CardIssued, VisitRecorded
-from leisure_infra.service_testing import running_app
+from leisure_infra.http_testing import serving
+from leisure_infra.service_testing import app_runner
 
 
 @pytest.fixture(scope="session")
@@ -43,13 +43,7 @@ def integrations_settings(service_settings, consumer_groups_suffix):
 def integrations():
     """`async with integrations(settings) as (app, client)`: the service running; may be restarted."""
 
-    @contextlib.asynccontextmanager
-    async def run(settings: IntegrationsSettings):
-        app = create_app(settings)
-        async with running_app(app) as client:
-            yield app, client
-
-    return run
+    return app_runner(create_app)
 
 
 @dataclass
@@ -72,20 +66,8 @@ def receiver():
     return Receiver()
 
 
-@contextlib.asynccontextmanager
-async def _receiving(receiver: Receiver, port: int = 0):
-    """Serve `receiver` on 127.0.0.1; yields its URL."""
-    app = web.Application()
-    app.router.add_post("/hooks/leisure", receiver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    try:
-        host, bound = runner.addresses[0][:2]
-        yield f"http://{host}:{bound}/hooks/leisure"
-    finally:
-        await runner.cleanup()
+def _receiving(receiver: Receiver, port: int = 0):
+    return serving("/hooks/leisure", receiver.handle, port)
 
 
 @pytest.fixture

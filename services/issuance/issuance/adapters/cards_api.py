@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
 from issuance.adapters.http import by_number, issuance
 from issuance.adapters.read_models import CardFilter
@@ -12,7 +12,7 @@ from issuance.application.queries import CardPage, CardView
 from issuance.application.streams import Issuance
 from issuance.domain.cards import IssueCard
 from issuance.domain.dates import finnish_day
-from issuance.domain.lifecycle import CardStatus, RevokeCard
+from issuance.domain.lifecycle import CardStatus, RenewCard, RevokeCard
 from issuance.domain.personal_data import refuse_personal_data
 from leisure_contracts.events import CardIssued, CardRenewed, CardRevoked
 from leisure_runtime.auth import Principal, Role, require
@@ -71,8 +71,9 @@ async def renew_card(
     number: Number,
     principal: Annotated[Principal, Depends(by_number(Role.distributor, Role.coordinator))],
     handlers: Handlers,
+    command: Annotated[RenewCard | None, Body(description="Only under a programme with a maximum age")] = None,
 ) -> CardRenewed:
-    return await cards.renew_card(handlers, number, principal)
+    return await cards.renew_card(handlers, number, principal, command.age if command else None)
 
 
 @router.post("/cards/{number}/revocation", summary="Revoke the card, with the reason")

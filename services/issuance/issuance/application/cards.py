@@ -36,12 +36,12 @@ async def issue_card(issuance: Issuance, command: cards.IssueCard, principal: Pr
     return event
 
 
-async def renew_card(issuance: Issuance, number: str, principal: Principal) -> CardRenewed:
+async def renew_card(issuance: Issuance, number: str, principal: Principal, age: int | None = None) -> CardRenewed:
     async with issuance.pool.acquire() as conn, conn.transaction():
         card = await streams.card(issuance.store, conn, number)
         principal.require_region(card.issued.home_region, "renew cards")
         programme, _ = await streams.programme(issuance.store, conn, card.issued.programme_id)
-        event = lifecycle.renew(card, programme, streams.now())
+        event = lifecycle.renew(card, programme, streams.now(), age)
         await _append(issuance, conn, card, event)
     issuance.metrics.count(card.issued, [event])
     return event

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from leisure_contracts.events import CardIssued, DistributorRegistered, ProgrammeDefined
+from leisure_contracts.events.programmes import ProgrammeTerms
 from leisure_contracts.events.cards import AgeBand, Gender, HolderBackground, LifeSituation, MotherTongue
 from issuance.domain.dates import add_months, finnish_day
 from leisure_runtime.errors import Rejected
@@ -47,6 +48,23 @@ class IssueCard(BaseModel):
                     "Validity counts from it; leave it out for a card handed over today.")
 
 
+def age_range(programme: ProgrammeTerms) -> str:
+    """The programme's ages as a worker would say them."""
+    if programme.maximum_age is None:
+        return f"{programme.minimum_age} or over"
+    if programme.minimum_age == 0:
+        return f"{programme.maximum_age} or under"
+    return f"{programme.minimum_age} to {programme.maximum_age}"
+
+
+def check_age(programme: ProgrammeTerms, age: int) -> None:
+    """Both ends of the range are admitted: a youth card for 13 to 29 takes a 29-year-old."""
+    if age < programme.minimum_age:
+        raise Rejected("below_minimum_age", f"the programme is for people aged {age_range(programme)}")
+    if programme.maximum_age is not None and age > programme.maximum_age:
+        raise Rejected("above_maximum_age", f"the programme is for people aged {age_range(programme)}")
+
+
 def age_band(age: int) -> AgeBand:
     return next((band for limit, band in _AGE_BANDS if age < limit), AgeBand.AGE_75_PLUS)
 
@@ -61,9 +79,7 @@ def issue_card(
     now: datetime,
 ) -> CardIssued:
     told = command.background
-    if told.age < programme.minimum_age:
-        raise Rejected("below_minimum_age",
-                       f"the programme is for people aged {programme.minimum_age} or over")
+    check_age(programme, told.age)
     unconfirmed = [c for c in programme.eligibility_criteria if c not in command.criteria_confirmed]
     if unconfirmed:
         raise Rejected("criteria_not_confirmed",

@@ -10,9 +10,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from leisure_contracts.card_numbers import formatted
+from issuance.domain.cards import age_range, check_age
 from issuance.domain.dates import add_months, finnish_day
 from leisure_contracts.base import Event
 from leisure_contracts.events import (
@@ -36,6 +37,15 @@ class CardConflict(Refusal):
     """The card's state rules the command out, e.g. renewing a revoked card."""
 
     status = 409
+
+
+class RenewCard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    age: int | None = Field(
+        default=None, ge=0, le=120,
+        description="The holder's age now, in years: needed when the programme has a maximum age; "
+                    "checked against the programme's ages, never stored")
 
 
 class RevokeCard(BaseModel):
@@ -77,8 +87,15 @@ def card(events: list[Event]) -> Card:
     return state
 
 
-def renew(card: Card, programme: ProgrammeDefined, now: datetime) -> CardRenewed:
+def renew(card: Card, programme: ProgrammeDefined, now: datetime, age: int | None = None) -> CardRenewed:
+    """A holder may have grown out of the programme's ages since issue; the card keeps only an age
+    band, so under a maximum age the worker tells the age now."""
     _refuse_if_revoked(card, "renewed")
+    if age is not None:
+        check_age(programme, age)
+    elif programme.maximum_age is not None:
+        raise Rejected("age_required", f"the programme is for people aged {age_range(programme)}: give the "
+                                       "holder's age now (`age`, in years) to renew the card")
     today = finnish_day(now)
     starts = card.valid_until + timedelta(days=1) if card.status(today) is CardStatus.ACTIVE else today
     return CardRenewed(card_id=card.issued.card_id, card_number=card.number, renewed_at=now,

@@ -10,7 +10,7 @@ from leisure_contracts.base import Event
 from leisure_contracts.events import DistributorRegistered, ProgrammeDefined, ProgrammeUpdated
 from leisure_contracts.events.cards import DistributorKind, RewardRule
 from leisure_contracts.events.common import RegionCode
-from leisure_runtime.errors import AlreadyExists
+from leisure_runtime.errors import AlreadyExists, Rejected
 from leisure_runtime.request_types import MAX_LIST_ITEMS, STATEMENT_LENGTH, LocalizedName
 
 _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -24,6 +24,9 @@ class ProgrammeTerms(BaseModel):
 
     name: LocalizedName
     minimum_age: int = Field(default=0, ge=0, le=120, description="The sport wristband model: 18")
+    maximum_age: int | None = Field(
+        default=None, ge=0, le=120,
+        description="The oldest age admitted, inclusive (a youth card for 13–29: 29); none: no upper limit")
     eligibility_criteria: list[Criterion] = Field(
         default_factory=list, max_length=MAX_LIST_ITEMS, description="Short statements the worker confirms, e.g. 'receives basic social assistance'"
     )
@@ -67,10 +70,12 @@ def programme(events: Sequence[Event]) -> ProgrammeDefined | None:
 def define_programme(existing: ProgrammeDefined | None, command: DefineProgramme, now: datetime) -> ProgrammeDefined:
     if existing is not None:
         raise AlreadyExists("programme_exists", f"programme {command.programme_id!r} is already defined")
+    _check_age_range(command)
     return ProgrammeDefined(**command.model_dump(), defined_at=now)
 
 
 def update_programme(existing: ProgrammeDefined, command: UpdateProgramme, now: datetime) -> ProgrammeUpdated:
+    _check_age_range(command)
     return ProgrammeUpdated(programme_id=existing.programme_id, **command.model_dump(), updated_at=now)
 
 
@@ -80,3 +85,10 @@ def register_distributor(
     if existing is not None:
         raise AlreadyExists("distributor_exists", f"distributor {command.distributor_id!r} is already registered")
     return DistributorRegistered(**command.model_dump(), registered_at=now)
+
+
+def _check_age_range(terms: ProgrammeTerms) -> None:
+    if terms.maximum_age is not None and terms.maximum_age < terms.minimum_age:
+        raise Rejected("invalid_age_range",
+                       f"maximum_age {terms.maximum_age} is below minimum_age {terms.minimum_age}; give a maximum "
+                       "of at least the minimum, or leave maximum_age out for no upper limit")

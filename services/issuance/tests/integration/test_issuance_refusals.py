@@ -66,6 +66,36 @@ async def test_a_holder_below_the_programme_minimum_age_is_refused(issuance):
     refusal(response, 422, "below_minimum_age", "the programme is for people aged 18 or over")
 
 
+async def test_a_youth_programme_refuses_holders_outside_its_age_range_on_issue_and_renewal(issuance):
+    worker = await issuance.worker()
+    programme = await issuance.programme(minimum_age=13, maximum_age=29)
+    listed = (await issuance.client.get("/v1/programmes", headers=worker)).json()
+    assert [(p["minimum_age"], p["maximum_age"]) for p in listed if p["programme_id"] == programme] == [(13, 29)]
+    response = await issuance.issue(worker, programme, background={**issuance.background, "age": 30})
+    refusal(response, 422, "above_maximum_age", "the programme is for people aged 13 to 29")
+    response = await issuance.issue(worker, programme, background={**issuance.background, "age": 12})
+    refusal(response, 422, "below_minimum_age", "the programme is for people aged 13 to 29")
+
+    card = await issuance.issue(worker, programme, background={**issuance.background, "age": 29})
+    assert card.status_code == 201, card.text
+    renewal = f"/v1/cards/{card.json()['card_number']}/renewal"
+    refusal(await issuance.client.post(renewal, headers=worker), 422, "age_required",
+            "the programme is for people aged 13 to 29: give the holder's age now (`age`, in years) to renew the card")
+    refusal(await issuance.client.post(renewal, headers=worker, json={"age": 30}), 422, "above_maximum_age",
+            "the programme is for people aged 13 to 29")
+    renewed = await issuance.client.post(renewal, headers=worker, json={"age": 29})
+    assert renewed.status_code == 200, renewed.text
+    assert "age" not in renewed.json()
+
+
+async def test_a_maximum_age_below_the_minimum_is_refused(issuance):
+    response = await issuance.client.post("/v1/programmes", headers=issuance.coordinator(), json={
+        "programme_id": "youth-backwards", "name": {"fi": "Nuorisokortti"}, "home_region": "uusimaa",
+        "minimum_age": 18, "maximum_age": 17, "participating_regions": ["uusimaa"]})
+    refusal(response, 422, "invalid_age_range", "maximum_age 17 is below minimum_age 18; give a maximum of at "
+                                                "least the minimum, or leave maximum_age out for no upper limit")
+
+
 async def test_an_unconfirmed_criterion_is_refused_and_named(issuance):
     worker = await issuance.worker()
     response = await issuance.issue(worker, await issuance.programme(), criteria_confirmed=[])

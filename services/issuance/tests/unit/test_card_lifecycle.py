@@ -97,3 +97,29 @@ def test_a_replaced_card_points_to_its_replacement_when_refused():
         replace_lost(old.after(revoked), OFFICE, card_id=uuid4(), card_number="123456789026",
                      now=at(date(2026, 4, 2)))
     assert refused.value.message.endswith("it cannot be replaced. Look up its replacement.")
+
+
+YOUTH = PROGRAMME.model_copy(update={"minimum_age": 13, "maximum_age": 29})
+
+
+def test_a_renewal_under_a_programme_without_a_maximum_age_needs_no_age():
+    assert renew(new_card(), PROGRAMME, at(date(2026, 6, 1))).valid_until == date(2027, 1, 14)
+
+
+def test_a_renewal_under_an_age_range_asks_the_holder_age_now():
+    with pytest.raises(Rejected) as refused:
+        renew(new_card(), YOUTH, at(date(2026, 6, 1)))
+    assert refused.value.code == "age_required"
+    assert refused.value.message == ("the programme is for people aged 13 to 29: give the holder's age now "
+                                     "(`age`, in years) to renew the card")
+
+
+@pytest.mark.parametrize("age, code", [(30, "above_maximum_age"), (12, "below_minimum_age")])
+def test_a_holder_who_has_left_the_age_range_is_not_renewed(age, code):
+    with pytest.raises(Rejected) as refused:
+        renew(new_card(), YOUTH, at(date(2026, 6, 1)), age=age)
+    assert (refused.value.code, refused.value.message) == (code, "the programme is for people aged 13 to 29")
+
+
+def test_a_holder_within_the_age_range_is_renewed():
+    assert renew(new_card(), YOUTH, at(date(2026, 6, 1)), age=29).valid_until == date(2027, 1, 14)

@@ -117,3 +117,28 @@ def test_a_hand_over_day_in_the_future_is_refused_by_the_finnish_calendar():
     assert refused.value.message == (
         "the card cannot have been handed over on 2026-04-02: that is after today, 2026-04-01 in Finland; "
         "give the day it was handed over, or leave issued_on out for a card handed over today")
+
+
+YOUTH_PROGRAMME = PROGRAMME.model_copy(update={"programme_id": "youth-card", "minimum_age": 13, "maximum_age": 29})
+
+
+@pytest.mark.parametrize("age", [13, 29])
+def test_an_age_range_admits_both_of_its_ends(age):
+    card = issue_card(YOUTH_PROGRAMME, DISTRIBUTOR, command(age=age), card_id=uuid4(),
+                      card_number="682290613368", now=NOW)
+    assert card.programme_id == "youth-card"
+
+
+@pytest.mark.parametrize("age, code", [(12, "below_minimum_age"), (30, "above_maximum_age")])
+def test_outside_the_age_range_is_refused_naming_the_range(age, code):
+    with pytest.raises(Rejected) as refused:
+        issue_card(YOUTH_PROGRAMME, DISTRIBUTOR, command(age=age), card_id=uuid4(),
+                   card_number="682290613368", now=NOW)
+    assert (refused.value.code, refused.value.message) == (code, "the programme is for people aged 13 to 29")
+
+
+def test_a_maximum_without_a_minimum_is_said_as_such():
+    under_30 = PROGRAMME.model_copy(update={"minimum_age": 0, "maximum_age": 29})
+    with pytest.raises(Rejected) as refused:
+        issue_card(under_30, DISTRIBUTOR, command(age=30), card_id=uuid4(), card_number="682290613368", now=NOW)
+    assert refused.value.message == "the programme is for people aged 29 or under"

@@ -95,6 +95,7 @@ function cardToHand(card, programmes) {
 
 function cardSection(vocabulary, user) {
   const number = h("input", { type: "text", name: "card_lookup", inputmode: "numeric", autocomplete: "off", required: true });
+  const age = h("input", { type: "number", name: "renewal_age", min: "0", max: "120" });
   const reason = select(vocabulary.revocation_reason.map((v) => [v, words(v)]), { name: "reason" });
   const answer = messages();
   const view = h("div");
@@ -126,7 +127,9 @@ function cardSection(vocabulary, user) {
     field("Card number", number, "As printed; spaces or dashes are fine."),
     h("button", { type: "submit" }, "Look up"));
   const actions = h("div", { class: "actions" },
-    h("button", { type: "button", onclick: () => act("renewal", undefined, (r) => `Renewed: valid until ${r.valid_until}.`) }, "Renew"),
+    field("Holder's age now (programmes with a maximum age)", age),
+    h("button", { type: "button", onclick: () => act("renewal", age.value ? { age: Number(age.value) } : undefined,
+      (r) => `Renewed: valid until ${r.valid_until}.`) }, "Renew"),
     field("Reason for revoking", reason),
     h("button", { type: "button", onclick: () => act("revocation", { reason: reason.value }, () => "Revoked.",
       `Revoke card ${number.value} (${words(reason.value)})? A revoked card cannot be used or renewed.`) }, "Revoke"),

@@ -49,6 +49,7 @@ function programmeSection(programmes, region) {
   const validity = h("input", { type: "number", name: "validity_months", min: "1", max: "60", value: "12" });
   const children = h("input", { type: "number", name: "children_allowance", min: "0", max: "20", value: "0" });
   const minimumAge = h("input", { type: "number", name: "minimum_age", min: "0", max: "120", value: "0" });
+  const maximumAge = h("input", { type: "number", name: "maximum_age", min: "0", max: "120" });
   const yearlyLimit = h("input", { type: "number", name: "yearly_use_limit", min: "1" });
   const escort = h("input", { type: "checkbox", name: "escort_free" });
   const allRegions = h("input", { type: "checkbox", name: "accepted_in_all_regions", checked: true });
@@ -60,7 +61,8 @@ function programmeSection(programmes, region) {
       programme_id: id.value, name: localized(fi, sv, en), home_region: region || null,
       eligibility_criteria: criteria.value.split("\n").map((c) => c.trim()).filter(Boolean),
       validity_months: Number(validity.value), children_allowance: Number(children.value),
-      minimum_age: Number(minimumAge.value), escort_free: escort.checked, accepted_in_all_regions: allRegions.checked,
+      minimum_age: Number(minimumAge.value), maximum_age: maximumAge.value ? Number(maximumAge.value) : null,
+      escort_free: escort.checked, accepted_in_all_regions: allRegions.checked,
       participating_regions: list(participating.value),
       yearly_use_limit: yearlyLimit.value ? Number(yearlyLimit.value) : null,
       reward_rule: rewardEvery.value ? { every_visits: Number(rewardEvery.value), description: rewardText.value } : null,
@@ -72,7 +74,7 @@ function programmeSection(programmes, region) {
   field("Name in Finnish", fi), field("Name in Swedish", sv), field("Name in English", en),
   field("Eligibility criteria", criteria, "One a line; the worker confirms each, word for word."),
   field("Valid for (months)", validity), field("Children under 16 per card", children),
-  field("Minimum age", minimumAge), field("Uses per year (empty: no limit)", yearlyLimit),
+  field("Minimum age", minimumAge), field("Maximum age (empty: no limit)", maximumAge), field("Uses per year (empty: no limit)", yearlyLimit),
   field("Escort goes free", escort), field("Accepted in all participating regions", allRegions),
   field("Participating regions", participating, "Comma-separated region codes."),
   field("Reward every N visits (empty: none)", rewardEvery), field("Reward", rewardText),
