@@ -17,6 +17,7 @@ async def exported_metrics(postgres_server, kafka_broker) -> set[str]:
     """Every sample name on the /metrics of each service, started on a database of its own."""
     from integrations.main import create_app as integrations
     from issuance.main import create_app as issuance
+    from notifications.main import create_app as notifications
     from stats.main import create_app as stats
     from usage.main import create_app as usage
     from venues.main import create_app as venues
@@ -24,7 +25,7 @@ async def exported_metrics(postgres_server, kafka_broker) -> set[str]:
     names = set(PROMETHEUS_MADE)
     databases = []
     for name, create_app in (("issuance", issuance), ("venues", venues), ("usage", usage), ("stats", stats),
-                             ("integrations", integrations)):
+                             ("integrations", integrations), ("notifications", notifications)):
         databases.append(unique_database_name(f"lp_metrics_{name}"))
         settings = settings_for_test(name, postgres_server.create_database(databases[-1]),
                                      kafka_broker.bootstrap_servers,
