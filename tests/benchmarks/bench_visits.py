@@ -22,6 +22,7 @@ from figures import Figure
 from leisure_contracts.events import VisitRecorded
 from leisure_infra.local_platform import LocalPlatform
 from leisure_infra.ports import free_port
+from leisure_infra.services import ServiceProcess, ServiceSpec, wait_until_ready
 from leisure_runtime.auth import AuthSettings, Role, mint_token
 
 LOAD_GENERATOR = Path(__file__).with_name("load_generator.py")
@@ -162,6 +163,28 @@ async def visit_figures(platform: LocalPlatform, requests: list[dict], log_dir: 
                results["bare_half"]["p99_ms"], "< 50 ms", ""),
     ]
     return figures, {name: {k: v for k, v in r.items() if k != "acknowledged"} for name, r in results.items()}
+
+
+async def two_instance_figure(platform: LocalPlatform, requests: list[dict], log_dir: Path, *, one_instance: float,
+                              concurrency: int, seconds: float, warmup: float) -> tuple[Figure, dict]:
+    """A second usage process on the same database; the load generator sends to both in turn, as
+    a load balancer would (a balancer of our own in Python would take CPU from the same cores)."""
+    first = platform.services["usage"]
+    spec = ServiceSpec("usage", free_port())
+    second = ServiceProcess(spec, first.environment | {"USAGE_HTTP_PORT": str(spec.port)}, log_dir / "usage-2.log")
+    second.start()
+    try:
+        wait_until_ready([second])
+        result = await run_load({
+            "urls": [f"{first.spec.url}/v1/visits", f"{spec.url}/v1/visits"], "requests": requests,
+            "mode": "closed", "concurrency": concurrency, "warmup": warmup, "duration": seconds,
+            "max_requests": 200_000})
+    finally:
+        second.stop()
+    _check_answers("two instances", result)
+    return (Figure("visit recording, most sustained, 2 usage instances", "requests/s", result["rate"], one_instance,
+                   "ratio > 1", f"one database; baseline: 1 instance, {concurrency} clients, {seconds:.0f} s"),
+            {k: v for k, v in result.items() if k != "acknowledged"})
 
 
 def _check_answers(name: str, result: dict) -> None:
