@@ -34,7 +34,7 @@ from leisure_runtime.settings import ServiceSettings
 
 STATE_DIR = Path(os.environ.get("LEISURE_BENCH_STATE_DIR", ".local/bench"))
 FIRST_PORT = int(os.environ.get("LEISURE_BENCH_FIRST_PORT", "8101"))
-DATABASE_PREFIX = "leisure_bench"
+DATABASE_PREFIX = os.environ.get("LEISURE_BENCH_DATABASE_PREFIX", "leisure_bench")
 
 
 @dataclass(frozen=True)
