@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from figures import Figure
+from figures import Figure, cpu_seconds, load_average
 from leisure_contracts.card_numbers import check_digit
 from leisure_contracts.envelope import CloudEventAttributes
 from leisure_contracts.events import VisitRecorded
@@ -149,7 +149,7 @@ async def _at_end(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -
 
 
 async def projection_rate(postgres: PostgresServer, database: str, bootstrap: str, expected: int, log_dir: Path,
-                          instances: int) -> tuple[float, int]:
+                          instances: int) -> tuple[float, str]:
     """`instances` stats processes in one consumer group on one empty database, applying `expected`
     events already on the topic: (events/s, batches).
 
@@ -177,6 +177,8 @@ async def projection_rate(postgres: PostgresServer, database: str, bootstrap: st
         wait_until_ready(processes, timeout=120)
         await _wait_for_batches_at_gate(conn, instances, processes)
         await asyncio.sleep(2)  # the group's last rebalance settles
+        pids = [p.process.pid for p in processes]
+        cpu, wall = cpu_seconds(pids), time.monotonic()
         opened = await gate.fetchval("SELECT extract(epoch FROM clock_timestamp())")
         await gate.execute("SELECT pg_advisory_unlock($1)", SWITCH_OVER_LOCK)
         deadline = time.monotonic() + 600
@@ -184,6 +186,7 @@ async def projection_rate(postgres: PostgresServer, database: str, bootstrap: st
             if any(p.exited() for p in processes) or time.monotonic() > deadline:
                 raise RuntimeError(f"stats applied {applied} of {expected} events; see {log_dir}/stats-*.log")
             await asyncio.sleep(0.5)
+        cores = (cpu_seconds(pids) - cpu) / (time.monotonic() - wall)
         last = await conn.fetchrow("SELECT extract(epoch FROM processed_at) AS began, count(*) AS events "
                                    "FROM processed_events GROUP BY processed_at ORDER BY processed_at DESC LIMIT 1")
         batches = await conn.fetchval("SELECT count(DISTINCT processed_at) FROM processed_events")
@@ -192,7 +195,7 @@ async def projection_rate(postgres: PostgresServer, database: str, bootstrap: st
         await gate.close()
         for process in processes:
             process.stop()
-    return (expected - last["events"]) / float(last["began"] - opened), batches
+    return (expected - last["events"]) / float(last["began"] - opened), f"{batches} batches, {cores:.2f} cores busy"
 
 
 async def _wait_for_batches_at_gate(conn: asyncpg.Connection, instances: int, processes) -> None:
@@ -210,14 +213,14 @@ async def _wait_for_batches_at_gate(conn: asyncpg.Connection, instances: int, pr
 async def projection_figures(postgres: PostgresServer, database: str, bootstrap: str, expected: int,
                              log_dir: Path) -> list[Figure]:
     """One stats instance against a bare consumer, then two in one group against one."""
-    one, batches = await projection_rate(postgres, database, bootstrap, expected, log_dir, 1)
+    one, note = await projection_rate(postgres, database, bootstrap, expected, log_dir, 1)
     read, seconds = await read_to_end(bootstrap, [Topic.VISITS.value])
-    two, batches_two = await projection_rate(postgres, f"{database}_two", bootstrap, expected, log_dir, 2)
+    two, note_two = await projection_rate(postgres, f"{database}_two", bootstrap, expected, log_dir, 2)
     return [
         Figure(f"projection: stats applying {expected:,} VisitRecorded", "events/s", one, read / seconds,
-               "ratio ≥ 0.5", f"{batches} batches; baseline: bare aiokafka consumer reading the topic"),
+               "ratio ≥ 0.5", f"{note}, {load_average()}; baseline: bare aiokafka consumer reading the topic"),
         Figure("projection: 2 stats instances in one group", "events/s", two, one, "ratio > 1",
-               f"{batches_two} batches on one database; baseline: 1 instance, same events"),
+               f"{note_two}, {load_average()}; one database; baseline: 1 instance, same events"),
     ]
 
 
