@@ -143,22 +143,36 @@ async def world(scaled):
             offers[name] = offer.json()["offer_id"]
 
     async def usage_knows_all() -> bool:
-        conn = await asyncpg.connect(scaled["usage"][0].environment["USAGE_DATABASE_URL"])
-        try:
-            return (await conn.fetchval("SELECT count(*) FROM cards WHERE programme_id = $1", PROGRAMME["programme_id"]),
-                    await conn.fetchval("SELECT count(*) FROM offers")) == (len(cards), len(offers))
-        finally:
-            await conn.close()
+        [known] = await query(database(scaled, "usage"), (
+            "SELECT (SELECT count(*) FROM cards WHERE programme_id = $1), (SELECT count(*) FROM offers)"),
+            PROGRAMME["programme_id"])
+        return tuple(known) == (len(cards), len(offers))
 
     await eventually(usage_knows_all, timeout=60)
     return [card["card_number"] for card in cards], offers, staff
 
 
-async def http_requests_served(process: ServiceProcess, route: str) -> float:
+def database(scaled, service: str) -> str:
+    return scaled[service][0].environment[f"{service.split('-')[0].upper()}_DATABASE_URL"]
+
+
+async def query(database_url: str, sql: str, *args) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def metric_total(process: ServiceProcess, name: str, **labels: str) -> float:
+    """The sum of an instance's samples of a metric that carry these label values."""
     async with httpx.AsyncClient() as client:
         metrics = (await client.get(f"{process.spec.url}/metrics")).text
-    return sum(float(value) for value in re.findall(
-        rf'^leisure_http_requests_total{{[^}}]*route="{re.escape(route)}"[^}}]*}} (\S+)$', metrics, re.M))
+    total = 0.0
+    for sample_labels, value in re.findall(rf"^{name}{{([^}}]*)}} (\S+)$", metrics, re.M):
+        if all(f'{label}="{wanted}"' in sample_labels.split(",") for label, wanted in labels.items()):
+            total += float(value)
+    return total
 
 
 async def test_two_usage_instances_never_oversell_the_last_places(scaled, usage_url, world):
@@ -177,7 +191,7 @@ async def test_two_usage_instances_never_oversell_the_last_places(scaled, usage_
     assert refused == {(422, "no_places_left")}
     assert sorted(a.json()["places_left"] for a in accepted) == list(range(10))
     assert places.json()["tickets_taken"] == 10 and places.json()["places_left"] == 0
-    served = [await http_requests_served(p, "/v1/visits") for p in scaled["usage"]]
+    served = [await metric_total(p, "leisure_http_requests_total", route="/v1/visits") for p in scaled["usage"]]
     assert all(n >= 15 for n in served), f"the proxy did not spread the rush: {served}"
 
 
@@ -203,7 +217,7 @@ async def test_two_usage_instances_earn_each_reward_once_and_keep_the_yearly_lim
     rewards = sorted(a["reward"]["visits_counted"] for a in accepted if a["reward"] is not None)
     assert rewards == [REWARD_EVERY * n for n in range(1, YEARLY_LIMIT // REWARD_EVERY + 1)]
 
-    card_id = await _card_id(scaled, card)
+    [(card_id,)] = await query(database(scaled, "usage"), "SELECT card_id FROM cards WHERE card_number = $1", card)
 
     async with httpx.AsyncClient() as client:
         progress = await client.get(f"{usage_url}/v1/cards/{card_id}/reward-progress", headers=bearer(DISTRIBUTOR))
@@ -211,27 +225,14 @@ async def test_two_usage_instances_earn_each_reward_once_and_keep_the_yearly_lim
     assert progress.json()["rewards_earned"] == len(rewards)
 
 
-async def _card_id(scaled, card_number: str) -> str:
-    conn = await asyncpg.connect(scaled["usage"][0].environment["USAGE_DATABASE_URL"])
-    try:
-        return str(await conn.fetchval("SELECT card_id FROM cards WHERE card_number = $1", card_number))
-    finally:
-        await conn.close()
-
-
 async def test_one_usage_relay_publishes_while_the_other_stands_by(scaled, usage_url, world, read_topic):
-    database_url = scaled["usage"][0].environment["USAGE_DATABASE_URL"]
-    conn = await asyncpg.connect(database_url)
-    try:
-        stored = {str(r["event_id"]) for r in await conn.fetch(
-            "SELECT event_id FROM events WHERE event_type = ANY($1::text[])",
-            [VisitRecorded.event_type(), RewardEarned.event_type()])}
-        holders = await conn.fetchval(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            RELAY_LOCK)
-    finally:
-        await conn.close()
+    stored = {str(r["event_id"]) for r in await query(
+        database(scaled, "usage"), "SELECT event_id FROM events WHERE event_type = ANY($1::text[])",
+        [VisitRecorded.event_type(), RewardEarned.event_type()])}
+    [(holders,)] = await query(
+        database(scaled, "usage"),
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", RELAY_LOCK)
     assert stored and holders == 1
 
     async def all_published():
@@ -239,38 +240,27 @@ async def test_one_usage_relay_publishes_while_the_other_stands_by(scaled, usage
         return stored <= on_topic
 
     await eventually(all_published)
-    published = [await _events_published(p) for p in scaled["usage"]]
+    published = [await metric_total(p, "leisure_events_published_total") for p in scaled["usage"]]
     assert sorted(n > 0 for n in published) == [False, True], f"events published by each instance: {published}"
-
-
-async def _events_published(process: ServiceProcess) -> float:
-    async with httpx.AsyncClient() as client:
-        metrics = (await client.get(f"{process.spec.url}/metrics")).text
-    return sum(float(v) for v in re.findall(r"^leisure_events_published_total{[^}]*} (\S+)$", metrics, re.M))
 
 
 async def test_three_stats_instances_end_with_the_tables_and_report_of_one(scaled, usage_url, world, read_topic):
     from stats.adapters.projection import TABLES, TOPICS, Projection
 
     handled = {event_class.event_type() for event_class in Projection(None, None).handlers()}
-    scaled_url = scaled["stats"][0].environment["STATS_DATABASE_URL"]
-    reference_url = scaled["stats-reference"][0].environment["STATS_DATABASE_URL"]
+    scaled_url, reference_url = database(scaled, "stats"), database(scaled, "stats-reference")
 
     async def topics_now() -> set[str]:
         return {r.header("ce_id").decode() for topic in TOPICS for r in await read_topic(topic)
                 if r.header("ce_type") and r.header("ce_type").decode() in handled}
 
     # Everything the tests above caused is on the topics once usage's visits are.
-    visits = await _stored_visit_events(scaled)
+    visits = {str(r["event_id"]) for r in await query(database(scaled, "usage"), "SELECT event_id FROM events")}
     await eventually(lambda: _contains(topics_now, visits))
     expected = await topics_now()
 
     async def applied(database_url: str) -> set[str] | None:
-        conn = await asyncpg.connect(database_url)
-        try:
-            ids = {str(r["event_id"]) for r in await conn.fetch("SELECT event_id FROM processed_events")}
-        finally:
-            await conn.close()
+        ids = {str(r["event_id"]) for r in await query(database_url, "SELECT event_id FROM processed_events")}
         return ids if expected <= ids else None
 
     scaled_ids = await eventually(lambda: applied(scaled_url), timeout=60)
@@ -278,7 +268,8 @@ async def test_three_stats_instances_end_with_the_tables_and_report_of_one(scale
     assert scaled_ids == reference_ids
 
     for table in TABLES:
-        assert await _rows(scaled_url, table) == await _rows(reference_url, table), table
+        rows = [sorted(map(tuple, await query(url, f"SELECT * FROM {table}"))) for url in (scaled_url, reference_url)]
+        assert rows[0] == rows[1], table
     year = datetime.now(timezone.utc).year
     reports = []
     for process in (*scaled["stats"], scaled["stats-reference"][0]):
@@ -293,32 +284,10 @@ async def test_three_stats_instances_end_with_the_tables_and_report_of_one(scale
     for process in scaled["stats"]:
         log = process.log_path.read_text()
         assert "applying a batch failed" not in log, process.log_path
-    applied_by_each = [await _events_applied(p) for p in scaled["stats"]]
+    applied_by_each = [await metric_total(p, "leisure_events_consumed_total", outcome="applied")
+                       for p in scaled["stats"]]
     assert sum(n > 0 for n in applied_by_each) >= 2, f"events applied by each instance: {applied_by_each}"
-
-
-async def _stored_visit_events(scaled) -> set[str]:
-    conn = await asyncpg.connect(scaled["usage"][0].environment["USAGE_DATABASE_URL"])
-    try:
-        return {str(r["event_id"]) for r in await conn.fetch("SELECT event_id FROM events")}
-    finally:
-        await conn.close()
 
 
 async def _contains(read, wanted: set[str]) -> bool:
     return wanted <= await read()
-
-
-async def _rows(database_url: str, table: str) -> list[tuple]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return sorted(tuple(r) for r in await conn.fetch(f"SELECT * FROM {table}"))
-    finally:
-        await conn.close()
-
-
-async def _events_applied(process: ServiceProcess) -> float:
-    async with httpx.AsyncClient() as client:
-        metrics = (await client.get(f"{process.spec.url}/metrics")).text
-    return sum(float(v) for v in re.findall(
-        r'^leisure_events_consumed_total{[^}]*outcome="applied"[^}]*} (\S+)$', metrics, re.M))
