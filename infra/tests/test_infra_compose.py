@@ -62,6 +62,13 @@ def test_ports_are_bound_to_loopback_and_services_scale_without_fixed_host_ports
                 assert port == "127.0.0.1::8000", f"{name}: a fixed host port stops `--scale {name}=2`"
 
 
+def test_usage_and_stats_run_replicas_by_default(compose):
+    # As the scale-out tests run them: two usage behind one address, two stats in one group.
+    for name in ("usage", "stats"):
+        replicas = compose[name]["deploy"]["replicas"]
+        assert re.fullmatch(rf"\$\{{{name.upper()}_REPLICAS:-2\}}", replicas), f"{name}: {replicas}"
+
+
 def test_prometheus_loads_the_alert_rules_and_finds_every_replica(compose):
     prometheus = yaml.safe_load((PRODUCTION / "prometheus.yml").read_text())
     mounted = {mount.split(":")[1] for mount in compose["prometheus"]["volumes"]}

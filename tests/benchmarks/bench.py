@@ -1,8 +1,9 @@
 """`make bench`: the platform's speed beside its raw baselines, measured in one run on this machine.
 
 Starts the platform on the local defaults (as `make run` does, on databases and ports of its own),
-measures visit recording, freshness, catalogue search and the services' memory against it, stops
-it, then measures the relay, the stats projection and the stats rebuild on a broker of their own.
+measures visit recording (on one usage instance, then on two), freshness, catalogue search and the
+services' memory against it, stops it, then measures the relay, the stats projection (one instance,
+then two) and the stats rebuild on a broker of their own.
 Prints one table (figure, ours, baseline, ratio, target) and writes it as JSON to .local/bench/.
 
     .venv/bin/python tests/benchmarks/bench.py [--quick]
@@ -33,7 +34,7 @@ from leisure_runtime.settings import ServiceSettings
 
 STATE_DIR = Path(os.environ.get("LEISURE_BENCH_STATE_DIR", ".local/bench"))
 FIRST_PORT = int(os.environ.get("LEISURE_BENCH_FIRST_PORT", "8101"))
-DATABASE_PREFIX = "leisure_bench"
+DATABASE_PREFIX = os.environ.get("LEISURE_BENCH_DATABASE_PREFIX", "leisure_bench")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,11 @@ async def _platform_figures(platform: LocalPlatform, sizes: Sizes, logs: Path, d
     figures, details["visits"] = await bench_visits.visit_figures(
         platform, requests, logs, concurrency=sizes.concurrency, seconds=sizes.load_seconds,
         warmup=sizes.warmup_seconds)
+    step("visit recording on two usage instances")
+    two, details["visits_two_instances"] = await bench_visits.two_instance_figure(
+        platform, requests, logs, one_instance=figures[0].ours, concurrency=sizes.concurrency,
+        seconds=sizes.load_seconds, warmup=sizes.warmup_seconds)
+    figures.append(two)
     step(f"freshness at {sizes.freshness_rate:.0f} visits/s")
     *freshness, details["freshness"] = await bench_visits.freshness_figure(
         platform, requests, rate=sizes.freshness_rate, seconds=sizes.freshness_seconds)

@@ -2,7 +2,7 @@
 - relay: the outbox relay draining stored events to the broker / a bare aiokafka producer sending
   the same records;
 - projection: the stats service consuming the VisitRecorded the relay published / a bare aiokafka
-  consumer reading the same topic;
+  consumer reading the same topic; then two stats instances in one consumer group / one;
 - rebuild: `python -m stats.rebuild` over every event on the stats topics / a bare consumer reading
   them.
 
@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from figures import Figure
+from figures import Figure, cpu_seconds, load_average
 from leisure_contracts.card_numbers import check_digit
 from leisure_contracts.envelope import CloudEventAttributes
 from leisure_contracts.events import VisitRecorded
@@ -37,6 +37,7 @@ from leisure_runtime.database import RUNTIME_MIGRATIONS, apply_migrations
 from leisure_runtime.metrics import RuntimeMetrics
 from leisure_runtime.outbox import OutboxRelay
 from leisure_runtime.settings import ServiceSettings
+from stats.adapters.projection import SWITCH_OVER_LOCK, TOPICS as STATS_TOPICS
 
 BARE_TOPIC = "bench.bare-producer"
 CARDS = 10_000
@@ -147,36 +148,80 @@ async def _at_end(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -
     return True
 
 
-async def projection_figure(postgres: PostgresServer, database: str, bootstrap: str, expected: int,
-                            log_dir: Path) -> Figure:
-    """The stats service from an empty database, at the rate of its batches between its first and
-    its last, read afterwards from when each batch's transaction began (processed_at): polling the
-    table often enough to time it would take a share of the CPU the service is measured on."""
+async def projection_rate(postgres: PostgresServer, database: str, bootstrap: str, expected: int, log_dir: Path,
+                          instances: int) -> tuple[float, str]:
+    """`instances` stats processes in one consumer group on one empty database, applying `expected`
+    events already on the topic: (events/s, batches).
+
+    The instances start behind a gate, the lock a rebuild's switch-over takes (every batch waits for
+    it), so that all have joined the group and hold partitions before the first event is applied;
+    else the first to join would apply most of the topic alone. The rate runs from the gate's
+    opening to the start of the last batch, read afterwards from when each batch's transaction
+    began (processed_at): polling the table often enough to time it would take a share of the CPU
+    the service is measured on."""
     database_url = postgres.recreate_database(database)
-    spec = ServiceSpec("stats", free_port())
-    stats = ServiceProcess(spec, service_environment(spec, database_url, bootstrap, False), log_dir / "stats.log")
-    stats.start()
+    # Each run a consumer group of its own, which reads the topic from the start; one instance keeps
+    # the default, which the rebuild measured next takes over.
+    group = {} if instances == 1 else {"PROJECTION_NAME": f"stats-bench-{instances}"}
+    processes = []
+    for n in range(instances):
+        spec = ServiceSpec("stats", free_port())
+        processes.append(ServiceProcess(spec, service_environment(spec, database_url, bootstrap, False, group),
+                                        log_dir / f"stats-{instances}-{n}.log"))
+    gate = await asyncpg.connect(database_url)
     conn = await asyncpg.connect(database_url)
     try:
+        await gate.execute("SELECT pg_advisory_lock($1)", SWITCH_OVER_LOCK)
+        for process in processes:
+            process.start()
+        wait_until_ready(processes, timeout=120)
+        await _wait_for_batches_at_gate(conn, instances, processes)
+        await asyncio.sleep(2)  # the group's last rebalance settles
+        pids = [p.process.pid for p in processes]
+        cpu, wall = cpu_seconds(pids), time.monotonic()
+        opened = await gate.fetchval("SELECT extract(epoch FROM clock_timestamp())")
+        await gate.execute("SELECT pg_advisory_unlock($1)", SWITCH_OVER_LOCK)
         deadline = time.monotonic() + 600
         while (applied := await _applied(conn)) < expected:
-            if stats.exited() or time.monotonic() > deadline:
-                raise RuntimeError(f"stats applied {applied} of {expected} events; see {stats.log_path}")
+            if any(p.exited() for p in processes) or time.monotonic() > deadline:
+                raise RuntimeError(f"stats applied {applied} of {expected} events; see {log_dir}/stats-*.log")
             await asyncio.sleep(0.5)
-        batches = await conn.fetch("SELECT extract(epoch FROM processed_at) AS began, count(*) AS events "
-                                   "FROM processed_events GROUP BY processed_at ORDER BY processed_at")
-        wait_until_ready([stats], timeout=30)
+        cores = (cpu_seconds(pids) - cpu) / (time.monotonic() - wall)
+        last = await conn.fetchrow("SELECT extract(epoch FROM processed_at) AS began, count(*) AS events "
+                                   "FROM processed_events GROUP BY processed_at ORDER BY processed_at DESC LIMIT 1")
+        batches = await conn.fetchval("SELECT count(DISTINCT processed_at) FROM processed_events")
     finally:
         await conn.close()
-        stats.stop()
-    if len(batches) < 3:
-        raise RuntimeError(f"stats applied the events in {len(batches)} batches; too few to time")
-    # The second batch began when the first ended; the last began when the one before it ended.
-    between = batches[1:-1]
-    ours = sum(batch["events"] for batch in between) / float(batches[-1]["began"] - batches[1]["began"])
+        await gate.close()
+        for process in processes:
+            process.stop()
+    return (expected - last["events"]) / float(last["began"] - opened), f"{batches} batches, {cores:.2f} cores busy"
+
+
+async def _wait_for_batches_at_gate(conn: asyncpg.Connection, instances: int, processes) -> None:
+    """Until every instance has a batch waiting at the gate: each has joined and holds partitions."""
+    deadline = time.monotonic() + 120
+    while await conn.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            SWITCH_OVER_LOCK) < instances:
+        if any(p.exited() for p in processes) or time.monotonic() > deadline:
+            raise RuntimeError(f"not every one of {instances} stats instances reached the gate")
+        await asyncio.sleep(0.2)
+
+
+async def projection_figures(postgres: PostgresServer, database: str, bootstrap: str, expected: int,
+                             log_dir: Path) -> list[Figure]:
+    """One stats instance against a bare consumer, then two in one group against one."""
+    one, note = await projection_rate(postgres, database, bootstrap, expected, log_dir, 1)
     read, seconds = await read_to_end(bootstrap, [Topic.VISITS.value])
-    return Figure(f"projection: stats applying {expected:,} VisitRecorded", "events/s", ours, read / seconds,
-                  "ratio ≥ 0.5", f"{len(batches)} batches; baseline: bare aiokafka consumer reading the topic")
+    two, note_two = await projection_rate(postgres, f"{database}_two", bootstrap, expected, log_dir, 2)
+    return [
+        Figure(f"projection: stats applying {expected:,} VisitRecorded", "events/s", one, read / seconds,
+               "ratio ≥ 0.5", f"{note}, {load_average()}; baseline: bare aiokafka consumer reading the topic"),
+        Figure("projection: 2 stats instances in one group", "events/s", two, one, "ratio > 1",
+               f"{note_two}, {load_average()}; one database; baseline: 1 instance, same events"),
+    ]
 
 
 async def _applied(conn: asyncpg.Connection) -> int:
@@ -226,14 +271,12 @@ async def rebuild_figure(database_url: str, bootstrap: str, total: int, stats_to
 
 async def component_figures(postgres: PostgresServer, bootstrap: str, database_prefix: str, log_dir: Path, *,
                             relay_events: int, rebuild_events: int) -> list[Figure]:
-    from stats.adapters.projection import TOPICS as STATS_TOPICS
-
     await create_topics(bootstrap, [*STATS_TOPICS, BARE_TOPIC], PARTITIONS)
     relay_database = postgres.recreate_database(f"{database_prefix}_relay")
     await store_events(relay_database, relay_events)
     figures = [await relay_figure(relay_database, bootstrap)]
     stats_database = f"{database_prefix}_stats_projection"
-    figures.append(await projection_figure(postgres, stats_database, bootstrap, relay_events, log_dir))
+    figures += await projection_figures(postgres, stats_database, bootstrap, relay_events, log_dir)
     await produce_visits(bootstrap, rebuild_events - relay_events, relay_events)
     figures.append(await rebuild_figure(postgres.dsn(stats_database), bootstrap, rebuild_events, STATS_TOPICS))
     return figures

@@ -18,10 +18,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from figures import Figure
+from figures import Figure, cpu_seconds, load_average
 from leisure_contracts.events import VisitRecorded
 from leisure_infra.local_platform import LocalPlatform
 from leisure_infra.ports import free_port
+from leisure_infra.services import ServiceProcess, ServiceSpec, wait_until_ready
 from leisure_runtime.auth import AuthSettings, Role, mint_token
 
 LOAD_GENERATOR = Path(__file__).with_name("load_generator.py")
@@ -145,6 +146,9 @@ async def visit_figures(platform: LocalPlatform, requests: list[dict], log_dir: 
             results[f"{name}_max"] = await run_load({
                 "url": url, "requests": requests, "mode": "closed", "concurrency": concurrency,
                 "warmup": warmup, "duration": seconds, "max_requests": 200_000})
+        results["ours_max"]["usage_cores"] = await _cores_busy([platform.services["usage"].process.pid], {
+            "url": ours_url, "requests": requests, "mode": "closed", "concurrency": concurrency,
+            "warmup": 0, "duration": min(seconds, 5), "max_requests": 200_000})
         for name, url in (("bare", bare.url), ("ours", ours_url)):
             half = results[f"{name}_max"]["rate"] / 2
             results[f"{name}_half"] = await run_load({
@@ -155,13 +159,47 @@ async def visit_figures(platform: LocalPlatform, requests: list[dict], log_dir: 
     ours_max, bare_max = results["ours_max"]["rate"], results["bare_max"]["rate"]
     figures = [
         Figure("visit recording, most sustained", "requests/s", ours_max, bare_max, "ratio ≥ 1.0",
-               f"{concurrency} clients, {seconds:.0f} s"),
+               f"{concurrency} clients, {seconds:.0f} s; usage kept {results['ours_max']['usage_cores']:.2f} cores "
+               f"busy, {load_average()}"),
         Figure("visit recording p50 at half rate", "ms", results["ours_half"]["p50_ms"],
                results["bare_half"]["p50_ms"], "", f"ours at {ours_max / 2:,.0f}/s, bare at {bare_max / 2:,.0f}/s"),
         Figure("visit recording p99 at half rate", "ms", results["ours_half"]["p99_ms"],
                results["bare_half"]["p99_ms"], "< 50 ms", ""),
     ]
     return figures, {name: {k: v for k, v in r.items() if k != "acknowledged"} for name, r in results.items()}
+
+
+async def two_instance_figure(platform: LocalPlatform, requests: list[dict], log_dir: Path, *, one_instance: float,
+                              concurrency: int, seconds: float, warmup: float) -> tuple[Figure, dict]:
+    """A second usage process on the same database; the load generator sends to both in turn, as
+    a load balancer would (a balancer of our own in Python would take CPU from the same cores)."""
+    first = platform.services["usage"]
+    spec = ServiceSpec("usage", free_port())
+    second = ServiceProcess(spec, first.environment | {"USAGE_HTTP_PORT": str(spec.port)}, log_dir / "usage-2.log")
+    second.start()
+    try:
+        wait_until_ready([second])
+        job = {"urls": [f"{first.spec.url}/v1/visits", f"{spec.url}/v1/visits"], "requests": requests,
+               "mode": "closed", "concurrency": concurrency, "warmup": warmup, "duration": seconds,
+               "max_requests": 200_000}
+        result = await run_load(job)
+        cores = await _cores_busy([first.process.pid, second.process.pid], job | {"warmup": 0,
+                                                                               "duration": min(seconds, 5)})
+    finally:
+        second.stop()
+    _check_answers("two instances", result)
+    return (Figure("visit recording, most sustained, 2 usage instances", "requests/s", result["rate"], one_instance,
+                   "ratio > 1", f"one database; the two kept {cores:.2f} cores busy, {load_average()}; "
+                                f"baseline: 1 instance, {concurrency} clients, {seconds:.0f} s"),
+            {k: v for k, v in result.items() if k != "acknowledged"})
+
+
+async def _cores_busy(pids: list[int], job: dict) -> float:
+    """A short load of its own, while the processes' CPU is read: reading it around the measured run
+    would not tell the warm-up apart."""
+    cpu, wall = cpu_seconds(pids), time.monotonic()
+    _check_answers("cores busy", await run_load(job))
+    return (cpu_seconds(pids) - cpu) / (time.monotonic() - wall)
 
 
 def _check_answers(name: str, result: dict) -> None:

@@ -1,6 +1,7 @@
 """One row of the benchmark table, and the table as printed and as JSON."""
 
 import json
+import os
 import platform
 import subprocess
 from dataclasses import asdict, dataclass
@@ -24,6 +25,17 @@ class Figure:
         if self.ours is None or not self.baseline:
             return None
         return self.ours / self.baseline
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far: over a span of wall time, how many
+    cores they kept busy, which says whether a process or the machine was the limit."""
+    return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in pids)
+
+
+def load_average() -> str:
+    """The machine's one-minute load: other work on a shared machine takes cores from the benchmark."""
+    return f"load average {os.getloadavg()[0]:.1f}"
 
 
 def machine() -> str:

@@ -1,8 +1,8 @@
 """HTTP load from a process of its own, bounded in requests and time: `make bench` runs it beside
 the service under test so that generating load does not borrow the service's event loop.
 
-Reads one JSON job on stdin and writes one JSON result on stdout. A job names the URL, the request
-bodies (sent round-robin, each with a fresh idempotency key) with their headers, and a mode:
+Reads one JSON job on stdin and writes one JSON result on stdout. A job names the URL (or `urls`,
+several instances of one service, sent to in turn as a load balancer would), the request bodies (sent round-robin, each with a fresh idempotency key) with their headers, and a mode:
 - "closed": `concurrency` clients each send the next request when the last one answered; the
   completion rate after the warm-up is the most the service sustains at that concurrency;
 - "open": requests start on a fixed schedule at `rate` per second, whether or not earlier ones
@@ -30,6 +30,7 @@ class Load:
     def __init__(self, job: dict) -> None:
         self.job = job
         self.templates = job["requests"]
+        self.urls = job.get("urls") or [job["url"]]
         self.sent = 0
         self.statuses: Counter[int] = Counter()
         self.latencies: list[float] = []
@@ -37,15 +38,16 @@ class Load:
         self.acknowledged: list[tuple[float, str]] = []  # (wall clock at the answer, the answer's id)
         self.measure_from = 0.0
 
-    def next_request(self) -> tuple[dict, dict]:
+    def next_request(self) -> tuple[str, dict, dict]:
         template = self.templates[self.sent % len(self.templates)]
+        url = self.urls[self.sent % len(self.urls)]
         self.sent += 1
-        return template["headers"], template["body"] | {"idempotency_key": uuid.uuid4().hex}
+        return url, template["headers"], template["body"] | {"idempotency_key": uuid.uuid4().hex}
 
     async def send(self, session: aiohttp.ClientSession, started: float) -> None:
-        headers, body = self.next_request()
+        url, headers, body = self.next_request()
         try:
-            async with session.post(self.job["url"], json=body, headers=headers) as response:
+            async with session.post(url, json=body, headers=headers) as response:
                 answer = await response.read()
                 status = response.status
         except aiohttp.ClientError as error:

@@ -1,6 +1,7 @@
 """The benchmark's load generator counts what the server did: each accepted request is one row
 written by the bare route, and an open-loop run starts requests on its schedule."""
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -20,11 +21,17 @@ HERE = Path(__file__).parent
 
 @pytest.fixture
 def bare_route(fresh_database, tmp_path):
+    with serving_bare_route(fresh_database, tmp_path / "bare_route.log") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving_bare_route(database_url: str, log_path: Path):
     port = free_port()
-    log = (tmp_path / "bare_route.log").open("wb")
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bare_visit_route:app", "--app-dir", str(HERE), "--port", str(port),
-         "--no-access-log"], env={"BARE_DATABASE_URL": fresh_database, "PATH": ""}, stdout=log,
+         "--no-access-log"], env={"BARE_DATABASE_URL": database_url, "PATH": ""}, stdout=log,
         stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while True:
@@ -32,7 +39,7 @@ def bare_route(fresh_database, tmp_path):
             if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
-            assert time.monotonic() < deadline, (tmp_path / "bare_route.log").read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}/visits"
     process.terminate()
@@ -65,6 +72,15 @@ async def test_open_loop_sends_on_schedule_and_stops_at_the_bound(bare_route, fr
     result = generate(job(bare_route, mode="open", rate=40, duration=5.0, max_requests=25))
     assert result["counted"] == 25 == await _rows(fresh_database)
     assert 0 < result["p50_ms"] <= result["p99_ms"]
+
+
+async def test_requests_go_to_several_instances_in_turn(bare_route, fresh_database, database_factory, tmp_path):
+    other_database = database_factory()
+    with serving_bare_route(other_database, tmp_path / "other_route.log") as other_route:
+        result = generate(job(None, urls=[bare_route, other_route], mode="open", rate=40, duration=5.0,
+                              max_requests=25))
+    assert result["ok"] == 25
+    assert (await _rows(fresh_database), await _rows(other_database)) == (13, 12)
 
 
 async def _rows(database_url: str) -> int:
