@@ -57,12 +57,13 @@ class ServiceSettings(BaseSettings):
         return cls(service_name=service_name, _env_prefix=f"{service_name.upper()}_", **overrides)
 
     @classmethod
-    def of(cls, settings: "ServiceSettings") -> Self:
+    def of(cls, settings: "ServiceSettings", **overrides) -> Self:
         """A service's own settings class from plain service settings (as the test harness makes
-        them), reading that service's own variables (`<SERVICE>_…`) from the environment."""
-        if isinstance(settings, cls):
+        them) and `overrides`, reading that service's own variables (`<SERVICE>_…`) from the
+        environment for the rest."""
+        if isinstance(settings, cls) and not overrides:
             return settings
-        return cls(_env_prefix=f"{settings.service_name.upper()}_", **settings.model_dump())
+        return cls(_env_prefix=f"{settings.service_name.upper()}_", **(settings.model_dump() | overrides))
 
     def public_secrets(self) -> list[str]:
         """Variables (after the prefix) whose value is still a public development default; a

@@ -53,7 +53,7 @@ def created(response: httpx.Response) -> dict:
 @pytest.fixture(scope="module")
 def issuance_world(database_factory, kafka_broker):
     # The look-up limit has tests of its own; here it would only hide the card routes behind 429s.
-    settings = IssuanceSettings.from_settings(fuzz_settings("issuance", database_factory, kafka_broker))
+    settings = IssuanceSettings.of(fuzz_settings("issuance", database_factory, kafka_broker))
     with served(create_issuance(settings.model_copy(update={"lookup_burst": 1_000_000}))) as url:
         created(httpx.post(f"{url}/v1/programmes", headers=COORDINATOR, json={
             "programme_id": "fuzz-programme", "home_region": REGION, "name": {"fi": "Kortti"},

@@ -14,7 +14,7 @@ from leisure_runtime.settings import ServiceSettings
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    settings = IssuanceSettings.from_settings(settings)
+    settings = IssuanceSettings.of(settings) if settings else IssuanceSettings.for_service("issuance")
     app = create_service_app(ServiceDefinition(
         settings=settings,
         title="Leisure Pass — issuance",

@@ -17,11 +17,3 @@ class IssuanceSettings(ServiceSettings):
     def public_secrets(self) -> list[str]:
         public = self.card_number_key == type(self).model_fields["card_number_key"].default
         return super().public_secrets() + (["CARD_NUMBER_KEY"] if public else [])
-
-    @classmethod
-    def from_settings(cls, settings: ServiceSettings | None) -> "IssuanceSettings":
-        """Issuance settings from ISSUANCE_* variables, over the given runtime settings if any."""
-        if isinstance(settings, cls):
-            return settings
-        given = settings.model_dump(exclude={"service_name"}) if settings is not None else {}
-        return cls.for_service("issuance", **given)

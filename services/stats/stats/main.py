@@ -16,7 +16,7 @@ from stats.settings import StatsSettings
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    settings = StatsSettings.from_settings(settings) if settings else StatsSettings.for_service("stats")
+    settings = StatsSettings.of(settings) if settings else StatsSettings.for_service("stats")
     metrics = RuntimeMetrics(settings.service_name)
     projection = create_projection(settings)
     freshness = Freshness(projection)

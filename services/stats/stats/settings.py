@@ -27,10 +27,3 @@ class StatsSettings(ServiceSettings):
         public = [name.upper() for name in ("holder_hash_key", "record_key_secret")
                   if getattr(self, name) == defaults[name].default]
         return super().public_secrets() + public
-
-    @classmethod
-    def from_settings(cls, settings: ServiceSettings, **overrides) -> "StatsSettings":
-        """The stats settings over runtime settings built elsewhere (tests), reading STATS_* for the rest."""
-        if isinstance(settings, cls) and not overrides:
-            return settings
-        return cls(_env_prefix="STATS_", **(settings.model_dump() | overrides))

@@ -16,11 +16,3 @@ class UsageSettings(ServiceSettings):
     unknown_card_rate_per_minute: float = Field(
         default=30, gt=0, description="Visits refused as card_unknown per token subject, sustained")
     unknown_card_burst: int = Field(default=20, ge=1, description="Visits refused as card_unknown at once")
-
-    @classmethod
-    def of(cls, settings: ServiceSettings) -> "UsageSettings":
-        """Usage settings from plain service settings (as the test harness makes them), reading
-        usage's own variables from the environment."""
-        if isinstance(settings, cls):
-            return settings
-        return cls(_env_prefix="USAGE_", **settings.model_dump())

@@ -140,7 +140,7 @@ def publish_in_batches(kafka_broker):
 async def stats_service(database_factory, kafka_broker):
     """The stats service, running for the whole module: (app, client). A consumer group of its own,
     so it reads the shared topics from their beginning as a new deployment would."""
-    settings = StatsSettings.from_settings(settings_for_test(
+    settings = StatsSettings.of(settings_for_test(
         "stats", database_factory("lp_stats"), kafka_broker.bootstrap_servers, kafka_broker.supports_idempotence),
         projection_name=f"stats-projection-{uuid4().hex[:8]}")
     app = create_app(settings)
