@@ -1,6 +1,11 @@
 """Background loops that retry on errors must still stop when cancelled."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
+
+from leisure_runtime.logging import get_logger
+
+log = get_logger(__name__)
 
 
 def stop_if_cancelled() -> None:
@@ -12,3 +17,19 @@ def stop_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+async def keep_running(step: Callable[[], Awaitable[bool]], pause_seconds: float, failure: str) -> None:
+    """Run `step` until cancelled: at once again while it says more work waits (True), else after
+    `pause_seconds`. A step that fails is logged as `failure` and tried again after the pause."""
+    while True:
+        try:
+            more = await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            stop_if_cancelled()
+            log.exception(failure)
+            more = False
+        if not more:
+            await asyncio.sleep(pause_seconds)

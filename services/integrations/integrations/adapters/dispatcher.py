@@ -11,9 +11,8 @@ from integrations.adapters import store
 from integrations.adapters.metrics import IntegrationsMetrics
 from integrations.application.dispatch import SendFailed, dispatch_due
 from integrations.settings import IntegrationsSettings
-from leisure_runtime.logging import get_logger
+from leisure_runtime.cancellation import keep_running
 
-log = get_logger(__name__)
 PENDING_COUNTED_EVERY_SECONDS = 5.0
 
 
@@ -46,18 +45,14 @@ class WebhookDispatcher:
         s = self._settings
         # A lease outlasts a try; a dispatcher that dies mid-send leaves the delivery to be tried again.
         lease = s.webhook_timeout_seconds * 2 + 5
-        while True:
-            try:
-                sent = await dispatch_due(self._pool, self._send, s.delivery_rules(), self._metrics,
-                                          s.webhook_batch_size, lease)
-                await self._count_pending()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("dispatching webhooks failed; trying again")
-                sent = 0
-            if sent < s.webhook_batch_size:
-                await asyncio.sleep(s.webhook_poll_interval_seconds)
+
+        async def dispatch() -> bool:
+            sent = await dispatch_due(self._pool, self._send, s.delivery_rules(), self._metrics,
+                                      s.webhook_batch_size, lease)
+            await self._count_pending()
+            return sent >= s.webhook_batch_size
+
+        await keep_running(dispatch, s.webhook_poll_interval_seconds, "dispatching webhooks failed; trying again")
 
     async def _count_pending(self) -> None:
         if time.monotonic() - self._pending_counted_at < PENDING_COUNTED_EVERY_SECONDS:

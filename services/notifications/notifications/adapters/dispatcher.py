@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from leisure_runtime.cancellation import keep_running
 from leisure_runtime.logging import get_logger
 from notifications.adapters import store
 from notifications.adapters.gateways import SmsGateway
@@ -47,29 +48,23 @@ class Dispatcher:
         s = self._settings
         # A lease outlasts a try; a sender that dies mid-send leaves the message to be tried again.
         lease = s.sms_timeout_seconds * 2 + 5
-        while True:
-            try:
-                tried = await send_due(self._pool, self._gateway, s, self._metrics, lease)
-                await self._count_pending()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sending text messages failed; trying again")
-                tried = 0
-            if tried < s.sms_batch_size:
-                await asyncio.sleep(s.sms_poll_interval_seconds)
+
+        async def send() -> bool:
+            tried = await send_due(self._pool, self._gateway, s, self._metrics, lease)
+            await self._count_pending()
+            return tried >= s.sms_batch_size
+
+        await keep_running(send, s.sms_poll_interval_seconds, "sending text messages failed; trying again")
 
     async def _sweep_forever(self) -> None:
-        while True:
-            try:
-                erased = await consents.erase_expired(self._pool, self._metrics, datetime.now(FINLAND).date())
-                if erased:
-                    log.info("numbers of expired cards erased", consents_ended=erased)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("erasing the numbers of expired cards failed; trying again")
-            await asyncio.sleep(self._settings.expiry_sweep_seconds)
+        async def sweep() -> bool:
+            erased = await consents.erase_expired(self._pool, self._metrics, datetime.now(FINLAND).date())
+            if erased:
+                log.info("numbers of expired cards erased", consents_ended=erased)
+            return False
+
+        await keep_running(sweep, self._settings.expiry_sweep_seconds,
+                           "erasing the numbers of expired cards failed; trying again")
 
     async def _count_pending(self) -> None:
         if time.monotonic() - self._pending_counted_at < PENDING_COUNTED_EVERY_SECONDS:
